@@ -1,0 +1,240 @@
+"""`python -m core` (also `dailies`): the same core, headless.
+
+The contract tests, benchmarks and people rely on: progress goes to stderr,
+the one result (the exported MP4's path) is the last line of stdout, and bad
+input is one clear line on stderr with exit code 2 — never a traceback.
+Exit code 1 means the work itself failed (the message says which step).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from core import jobs
+from core.config import project_path
+from core.errors import ConfigError, DailiesError, InputError
+
+EXIT_FAILED, EXIT_BAD_INPUT = 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        raise InputError(f"{message} (see `python -m core {self.prog.split()[-1]} --help`)"
+                         if " " in self.prog else f"{message} (see `python -m core --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="dailies", description="Dailies: a one-line concept to a finished film.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    m = sub.add_parser("make", help="plan and make the whole film, then export it")
+    m.add_argument("concept", help="the story in one line")
+    m.add_argument("--project", required=True, help="project folder (created if missing)")
+    m.add_argument("--ref", action="append", default=[], metavar="NAME=PATH",
+                   help="a reference photo for a character (repeatable)")
+    m.add_argument("--scenes", type=int, help="number of scenes (1-12)")
+    m.add_argument("--style", help="art style, e.g. 'watercolour storybook'")
+    m.add_argument("--provider", default=None, help="offline or xai (default: xai when XAI_API_KEY is set)")
+
+    r = sub.add_parser("regenerate", help="new keyframe and clip for one scene, then a new cut")
+    r.add_argument("--project", required=True)
+    r.add_argument("--scene", type=int, required=True)
+    r.add_argument("--provider", default=None)
+
+    e = sub.add_parser("export", help="export the current cut to an MP4 file")
+    e.add_argument("--project", required=True)
+    e.add_argument("--out", required=True, help="destination .mp4")
+
+    s = sub.add_parser("status", help="heads, takes, staleness, calls and cost of the current branch")
+    s.add_argument("--project", required=True)
+    s.add_argument("--json", action="store_true")
+
+    b = sub.add_parser("branch", help="fork the current branch and switch to it")
+    b.add_argument("name")
+    b.add_argument("--project", required=True)
+
+    sw = sub.add_parser("switch", help="switch to another branch")
+    sw.add_argument("name")
+    sw.add_argument("--project", required=True)
+
+    u = sub.add_parser("undo", help="put back the last group of head moves on this branch")
+    u.add_argument("--project", required=True)
+
+    j = sub.add_parser("jobs", help="recent jobs of the project")
+    j.add_argument("--project", required=True)
+
+    rs = sub.add_parser("resume", help="resume an interrupted, failed or cancelled job")
+    rs.add_argument("job", type=int)
+    rs.add_argument("--project", required=True)
+    return p
+
+
+def progress(fraction: float, message: str) -> None:
+    print(f"[{fraction * 100:3.0f}%] {message}", file=sys.stderr, flush=True)
+
+
+def _read_refs(specs: list[str]) -> list[tuple[str, bytes, str]]:
+    from core import media
+
+    refs = []
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise InputError(f"--ref {spec!r} is not NAME=PATH, e.g. --ref Fox=fox.jpg")
+        p = Path(path).expanduser()
+        if not p.is_file():
+            raise InputError(f"Reference photo for {name}: {p} does not exist or is not a file.")
+        try:
+            data = p.read_bytes()
+        except OSError as err:
+            raise InputError(f"Reference photo for {name}: cannot read {p} ({err.strerror}).") from None
+        media.image_info(data, name=str(p))
+        refs.append((name.strip(), data, p.name))
+    return refs
+
+
+def _provider(name: str | None) -> str:
+    from core.providers import default_provider_name, get_provider
+
+    name = name or default_provider_name()
+    get_provider(name)  # unknown name or missing key: one clear line, before any work
+    return name
+
+
+def _open(path_arg: str, *, create: bool = False):
+    from core.store import Project
+
+    return Project.open(project_path(path_arg), create=create)
+
+
+def _run_job(project, kind: str, params: dict, provider: str, resumed_from: int | None = None) -> dict:
+    job_id = jobs.submit(project, kind, params, provider=provider, resumed_from=resumed_from, background=False,
+                         on_report=progress)
+    row = jobs.get(project, job_id)
+    if row["status"] != "succeeded":
+        raise DailiesError(row["message"] or f"Job {job_id} {row['status']}.")
+    return row["result"]
+
+
+def cmd_make(a) -> int:
+    from core.pipeline.plan import add_reference
+
+    concept = " ".join(a.concept.split())
+    if not concept:
+        raise InputError("The concept is empty: describe the film in one line, e.g. "
+                         "\"A curious fox meets a wise owl in an enchanted autumn forest\".")
+    if a.scenes is not None and not 1 <= a.scenes <= 12:
+        raise InputError(f"--scenes {a.scenes} is out of range: choose 1 to 12 scenes.")
+    refs = _read_refs(a.ref)
+    provider = _provider(a.provider)
+    project = _open(a.project, create=True)
+    project.set_setting("provider", provider)
+    for name, data, filename in refs:
+        add_reference(project, name, data, filename=filename)
+    params = {"concept": concept, "scenes": a.scenes, "style": a.style}
+    previous = next((j for j in jobs.recent(project, 1) if j["kind"] == "make" and j["status"] == "interrupted"), None)
+    if previous:
+        print(f"Resuming interrupted job {previous['id']}; finished steps are reused.", file=sys.stderr)
+    result = _run_job(project, "make", params, provider, resumed_from=previous["id"] if previous else None)
+    print(result["path"])
+    return 0
+
+
+def cmd_regenerate(a) -> int:
+    from core.pipeline.plan import story_of
+
+    project = _open(a.project)
+    story = project.takes.head("story")
+    if story is None:
+        raise InputError(f"{project.path} has no story yet; run `make` first.")
+    n = len(story_of(story).scenes)
+    if not 1 <= a.scene <= n:
+        raise InputError(f"--scene {a.scene} is out of range: this story has scenes 1 to {n}.")
+    provider = _provider(a.provider or project.setting("provider"))
+    result = _run_job(project, "regenerate", {"scene": a.scene}, provider)
+    print(result["path"])
+    return 0
+
+
+def cmd_export(a) -> int:
+    out = Path(a.out).expanduser()
+    if out.suffix.lower() != ".mp4":
+        raise InputError(f"--out {a.out}: the file name must end in .mp4.")
+    if not out.resolve().parent.is_dir():
+        raise InputError(f"--out {a.out}: the folder {out.resolve().parent} does not exist.")
+    project = _open(a.project)
+    result = _run_job(project, "export", {"out": str(out.resolve())}, "offline")
+    print(result["path"])
+    return 0
+
+
+def cmd_status(a) -> int:
+    from core.pipeline.status import status
+
+    st = status(_open(a.project))
+    if a.json:
+        print(json.dumps(st, indent=2))
+        return 0
+    print(f"{st['title'] or '(no story yet)'} — branch {st['branch']}")
+    for s in st["slots"]:
+        mark = "needs regen" if s["stale"] else ("missing" if s["head"] is None else "")
+        score = f"{s['score']:.2f}" if s["score"] is not None else ""
+        print(f"  {s['slot']:<24} take {s['head'] or '-':<5} takes {s['takes']:<3} {score:<5} {mark}")
+    print(f"calls {st['calls']['total']}, cost ${st['calls']['cost_usd']:.2f}; cut: {st['cut']['path'] or '-'}")
+    return 0
+
+
+def cmd_branch(a) -> int:
+    project = _open(a.project)
+    project.takes.fork(a.name)
+    print(f"Forked branch {a.name} and switched to it.", file=sys.stderr)
+    return 0
+
+
+def cmd_switch(a) -> int:
+    _open(a.project).takes.switch(a.name)
+    return 0
+
+
+def cmd_undo(a) -> int:
+    slots = _open(a.project).takes.undo()
+    print(f"Undid the last change to {', '.join(slots)}.", file=sys.stderr)
+    return 0
+
+
+def cmd_jobs(a) -> int:
+    for j in jobs.recent(_open(a.project)):
+        print(f"{j['id']:>4} {j['kind']:<10} {j['status']:<11} {j['progress'] * 100:3.0f}%  {j['message']}")
+    return 0
+
+
+def cmd_resume(a) -> int:
+    project = _open(a.project)
+    row = jobs.get(project, a.job)
+    params = dict(row["params"])
+    provider = _provider(params.pop("provider", None))
+    result = _run_job(project, row["kind"], params, provider, resumed_from=a.job)
+    if result and "path" in result:
+        print(result["path"])
+    return 0
+
+
+COMMANDS = {"make": cmd_make, "regenerate": cmd_regenerate, "export": cmd_export, "status": cmd_status,
+            "branch": cmd_branch, "switch": cmd_switch, "undo": cmd_undo, "jobs": cmd_jobs, "resume": cmd_resume}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (InputError, ConfigError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except DailiesError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("Stopped. Run the same command again to resume; finished steps are kept.", file=sys.stderr)
+        return 130

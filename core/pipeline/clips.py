@@ -1,0 +1,65 @@
+"""Step 5 — clips: each keyframe animated with a motion-only prompt.
+
+After the provider returns a clip, its last frame is compared with the
+keyframe; if the shot drifted, up to two corrections ask for steadier motion.
+A clip depends only on its own keyframe, so the scheduler starts it as soon as
+that keyframe is accepted.
+"""
+from __future__ import annotations
+
+from core import media
+from core.pipeline import prompts
+from core.pipeline.context import CLIP_DRIFT_THRESHOLD, MAX_CLIP_ATTEMPTS, Context, StepResult
+from core.pipeline.plan import story_of
+from core.providers.base import CheckRequest, ClipRequest
+from core.errors import InputError
+from core.store import Take
+
+
+def make_clip(ctx: Context, story: Take, n: int, *, regenerate: bool = False) -> Take:
+    plan = story_of(story)
+    if not 1 <= n <= len(plan.scenes):
+        raise InputError(f"Scene {n} does not exist: the story has scenes 1 to {len(plan.scenes)}.")
+    scene = plan.scene(n)
+    slot = f"clip/{n}"
+    keyframe = ctx.project.takes.head(f"keyframe/{n}", ctx.branch)
+    if keyframe is None:
+        raise InputError(f"Scene {n} has no keyframe yet; make the keyframe first.")
+    inputs = {"story": story.id, f"keyframe/{n}": keyframe.id}
+    recipe = {"step": "clip", "provider": ctx.provider.name,
+              "models": [ctx.provider.models.get(r) for r in ("video", "check")],
+              "motion": scene.model_dump(include={"camera", "action", "mood", "duration_seconds"}),
+              "aspect_ratio": plan.aspect_ratio, "keyframe": keyframe.asset}
+
+    def make(variant: int) -> StepResult:
+        still = ctx.project.assets.read(keyframe.asset)
+        best, fix, total, history = None, None, 0.0, []
+        for attempt in range(1, MAX_CLIP_ATTEMPTS + 1):
+            prompt = prompts.motion_prompt(scene, fix)
+            req = ClipRequest(keyframe=still, prompt=prompt, camera=scene.camera, mood=scene.mood,
+                              duration=scene.duration_seconds, aspect_ratio=plan.aspect_ratio, variant=variant,
+                              attempt=attempt)
+            asset, cost = ctx.call("animate_clip", slot=slot, model_role="video", prompt=prompt,
+                                   params={"variant": variant, "attempt": attempt,
+                                           "duration": scene.duration_seconds, "aspect_ratio": plan.aspect_ratio},
+                                   inputs=[keyframe.asset], fn=lambda req=req: ctx.provider.animate_clip(req))
+            last = media.frame_png(ctx.project.assets.path(asset), at="last")
+            creq = CheckRequest(kind="clip", image=last, references=[still], reference_roles=["keyframe"],
+                                prompt=prompts.check_prompt("clip", f"scene {n}"))
+            check, ccost = ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
+                                    inputs=[asset, keyframe.asset], fn=lambda creq=creq: ctx.provider.check(creq))
+            total += cost + ccost
+            history.append({"attempt": attempt, "asset": asset, "score": check.score, "issues": check.issues})
+            if best is None or check.score > best[1]:
+                best = (asset, check.score, check.issues)
+            if check.score >= CLIP_DRIFT_THRESHOLD:
+                break
+            fix = check.issues or ["keep the shot closer to the keyframe"]
+            ctx.job.say(f"Clip {n}: drift score {check.score:.2f}, correcting")
+        return StepResult(asset=best[0], score=best[1], cost_usd=total, model=ctx.provider.models.get("video"),
+                          payload={"scene": n, "attempts": history, "prompt": prompt,
+                                   "duration": scene.duration_seconds})
+
+    take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate)
+    ctx.job.step_done(f"Clip {n} ready")
+    return take

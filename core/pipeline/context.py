@@ -1,0 +1,181 @@
+"""What every step needs: the project, the provider, the job, and two helpers.
+
+`call()` is the one door to a provider. It computes the call's key from
+everything that determines the answer, returns the logged answer when the same
+call already succeeded (so a re-run or a resumed job pays for nothing twice),
+and otherwise checks for cancellation, makes the call, stores the output asset
+and logs the call with its latency and cost.
+
+`produce()` is the one way a step writes a slot: if the head (or another take
+of the slot) was made from the same recipe it is reused, otherwise the step's
+function runs and its result becomes a new take and the head.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.errors import Cancelled, DailiesError
+from core.models import CheckResult, LabelMapping, Media, StoryPlan
+from core.store import Project, Take
+from core.store.calls import recipe_hash
+
+RESULT_TYPES = {"plan_story": StoryPlan, "map_labels": LabelMapping, "check": CheckResult}
+SCORE_THRESHOLD = 0.80
+MAX_ATTEMPTS = 3
+CLIP_DRIFT_THRESHOLD = 0.55  # a camera move legitimately changes the frame; only real drift should fail
+MAX_CLIP_ATTEMPTS = 3        # the first try plus at most 2 corrections
+
+
+class JobHandle:
+    """Progress and cancellation as seen by a step. The job runner subclasses it with durable rows."""
+
+    id: int | None = None
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.total = 1
+        self.done = 0
+        self.message = ""
+
+    def plan_units(self, total: int) -> None:
+        with self._lock:
+            self.total = max(1, total)
+
+    def step_done(self, message: str, units: int = 1) -> None:
+        with self._lock:
+            self.done = min(self.total, self.done + units)
+            frac = self.done / self.total
+        self.report(frac, message)
+
+    def say(self, message: str) -> None:
+        with self._lock:
+            frac = self.done / self.total
+        self.report(frac, message)
+
+    def report(self, fraction: float, message: str) -> None:
+        self.message = message
+
+    def cancel_requested(self) -> bool:
+        return False
+
+
+@dataclass
+class StepResult:
+    payload: Any = None
+    asset: str | None = None
+    score: float | None = None
+    cost_usd: float = 0.0
+    model: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class Context:
+    project: Project
+    provider: Any
+    job: JobHandle = field(default_factory=JobHandle)
+    branch: str | None = None
+
+    def __post_init__(self):
+        self.branch = self.branch or self.project.branch
+
+    @property
+    def job_id(self) -> int | None:
+        return self.job.id
+
+    def check_cancel(self) -> None:
+        if self.job.cancel_requested():
+            raise Cancelled()
+
+    # -- provider calls ------------------------------------------------------------------------
+    def call(self, operation: str, *, slot: str, model_role: str, prompt: str, params: dict, inputs: list[str],
+             fn: Callable[[], Any]) -> tuple[Any, float]:
+        """Run `fn` (a provider operation) unless this exact call already succeeded; returns (result, cost)."""
+        model = self.provider.models.get(model_role)
+        key = recipe_hash({"provider": self.provider.name, "op": operation, "model": model, "prompt": prompt,
+                           "params": params, "inputs": inputs})
+        cached = self.project.calls.cached(key)
+        if cached is not None:
+            return self._replay(operation, cached), 0.0
+        self.check_cancel()
+        t0 = time.monotonic()
+        try:
+            out = fn()
+        except DailiesError as err:
+            self.project.calls.log(key=key, provider=self.provider.name, operation=operation, model=model,
+                                   prompt=prompt, params=params, inputs=inputs, outcome="error",
+                                   latency_s=time.monotonic() - t0, error=str(err), job=self.job_id, slot=slot)
+            raise
+        latency = time.monotonic() - t0
+        if isinstance(out, Media):
+            asset = self.project.assets.put(out.data, out.ext)
+            self.project.calls.log(key=key, provider=self.provider.name, operation=operation, model=model,
+                                   prompt=prompt, params=params, inputs=inputs, outcome="ok", latency_s=latency,
+                                   cost_usd=out.cost_usd, output_asset=asset, result={"ext": out.ext},
+                                   job=self.job_id, slot=slot)
+            return asset, out.cost_usd
+        result, cost = out
+        self.project.calls.log(key=key, provider=self.provider.name, operation=operation, model=model, prompt=prompt,
+                               params=params, inputs=inputs, outcome="ok", latency_s=latency, cost_usd=cost,
+                               result=result.model_dump(), job=self.job_id, slot=slot)
+        return result, cost
+
+    def _replay(self, operation: str, row: dict) -> Any:
+        if row["output_asset"]:
+            return row["output_asset"]
+        return RESULT_TYPES[operation].model_validate(json.loads(row["result"]))
+
+    # -- takes ---------------------------------------------------------------------------------
+    def produce(self, slot: str, *, recipe_of: dict, inputs: dict[str, int], make: Callable[[int], StepResult],
+                regenerate: bool = False, origin: str = "generated") -> Take:
+        """Reuse the take made from this recipe, or make a new one; either way it becomes the head."""
+        takes = self.project.takes
+        recipe = recipe_hash(recipe_of)
+        if not regenerate:
+            head = takes.head(slot, self.branch)
+            if head is not None and self._satisfies(head, recipe):
+                return self._repoint(head, inputs)
+            existing = takes.with_recipe(slot, recipe)
+            if existing is not None:
+                existing = self._repoint(existing, inputs)
+                takes.set_heads({slot: existing.id}, branch=self.branch, job=self.job_id)
+                return existing
+            variant = 0
+        else:
+            variant = takes.next_variant(slot, recipe)
+        result = make(variant)
+        head = takes.head(slot, self.branch)
+        take = takes.add(slot, payload=result.payload, asset=result.asset, inputs=inputs, origin=origin,
+                         provider=self.provider.name, model=result.model, recipe=recipe, variant=variant,
+                         score=result.score, cost_usd=result.cost_usd, job=self.job_id,
+                         parent=head.id if head else None, note=result.note)
+        takes.set_heads({slot: take.id}, branch=self.branch, job=self.job_id)
+        return take
+
+    def _repoint(self, take: Take, inputs: dict[str, int]) -> Take:
+        """Same result, different input takes (e.g. an edit elsewhere in the story): record a take that points
+        at the current inputs, so it is not reported stale, without calling the provider again."""
+        if take.inputs == inputs:
+            return take
+        new = self.project.takes.add(
+            take.slot, payload=take.payload, asset=take.asset, inputs=inputs, origin="restored",
+            provider=take.provider, model=take.model, recipe=take.recipe, variant=take.variant, score=take.score,
+            job=self.job_id, parent=take.id, note="unchanged result carried over to new inputs")
+        self.project.takes.set_heads({take.slot: new.id}, branch=self.branch, job=self.job_id)
+        return new
+
+    def _satisfies(self, head: Take, recipe: str) -> bool:
+        """The head was made from this recipe, or is a hand edit of a take that was."""
+        take: Take | None = head
+        while take is not None:
+            if take.recipe == recipe:
+                return True
+            if take.origin != "edited" or take.parent is None:
+                return False
+            take = self.project.takes.get(take.parent)
+        return False

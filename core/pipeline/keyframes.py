@@ -1,0 +1,76 @@
+"""Step 3 — keyframes, chained: each scene's still, composed from references.
+
+Up to three references go to the provider: the sheets of the characters
+present, then the previous scene's keyframe when there is room, so lighting
+and continuity carry from shot to shot. That chaining is also why changing
+keyframe N makes keyframe N+1 stale. A check per character drives targeted
+fix prompts, as for sheets.
+"""
+from __future__ import annotations
+
+from core.errors import InputError
+from core.pipeline import prompts
+from core.pipeline.context import MAX_ATTEMPTS, SCORE_THRESHOLD, Context, StepResult
+from core.pipeline.plan import story_of
+from core.providers.base import CheckRequest, KeyframeRequest
+from core.store import Take
+
+MAX_REFERENCES = 3
+
+
+def make_keyframe(ctx: Context, story: Take, n: int, *, regenerate: bool = False) -> Take:
+    plan = story_of(story)
+    if not 1 <= n <= len(plan.scenes):
+        raise InputError(f"Scene {n} does not exist: the story has scenes 1 to {len(plan.scenes)}.")
+    scene = plan.scene(n)
+    slot = f"keyframe/{n}"
+    heads = ctx.project.takes
+    refs: list[tuple[str, Take]] = []
+    for name in scene.characters_present:
+        sheet = heads.head(f"sheet/{name}", ctx.branch)
+        if sheet is None:
+            raise InputError(f"Scene {n} needs the sheet of {name}; make the sheets first.")
+        refs.append((f"sheet/{name}", sheet))
+    refs = refs[:MAX_REFERENCES]
+    previous = heads.head(f"keyframe/{n - 1}", ctx.branch) if n > 1 else None
+    if previous is not None and len(refs) < MAX_REFERENCES:
+        refs.append((f"keyframe/{n - 1}", previous))
+    roles = [r if r.startswith("sheet/") else "previous" for r, _ in refs]
+    inputs = {"story": story.id, **{r: t.id for r, t in refs}}
+    scene_look = scene.model_dump(include={"title", "description", "characters_present", "setting", "camera",
+                                           "mood", "action"})
+    recipe = {"step": "keyframe", "provider": ctx.provider.name,
+              "models": [ctx.provider.models.get(r) for r in ("image", "check")], "scene": scene_look,
+              "style": plan.style, "palette": plan.palette, "references": [t.asset for _, t in refs],
+              "descriptions": [c.visual_description for c in plan.characters if c.name in scene.characters_present]}
+
+    def make(variant: int) -> StepResult:
+        images = [ctx.project.assets.read(t.asset) for _, t in refs]
+        hashes = [t.asset for _, t in refs]
+        best, fix, total, history = None, None, 0.0, []
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            prompt = prompts.keyframe_prompt(plan, scene, roles, fix)
+            req = KeyframeRequest(scene=scene, style=plan.style, palette=plan.palette, references=images,
+                                  reference_roles=roles, prompt=prompt, attempt=attempt, variant=variant)
+            asset, cost = ctx.call("compose_keyframe", slot=slot, model_role="image", prompt=prompt,
+                                   params={"variant": variant, "attempt": attempt}, inputs=hashes,
+                                   fn=lambda req=req: ctx.provider.compose_keyframe(req))
+            creq = CheckRequest(kind="keyframe", image=ctx.project.assets.read(asset), references=images,
+                                reference_roles=roles, prompt=prompts.check_prompt("keyframe", f"scene {n}"))
+            check, ccost = ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
+                                    inputs=[asset, *hashes], fn=lambda creq=creq: ctx.provider.check(creq))
+            total += cost + ccost
+            history.append({"attempt": attempt, "asset": asset, "score": check.score, "issues": check.issues})
+            if best is None or check.score > best[1]:
+                best = (asset, check.score, check.issues)
+            if check.score >= SCORE_THRESHOLD:
+                break
+            fix = check.issues or ["keep every character exactly as in their reference sheet"]
+            ctx.job.say(f"Keyframe {n}: attempt {attempt} scored {check.score:.2f}, retrying with a fix")
+        return StepResult(asset=best[0], score=best[1], cost_usd=total, model=ctx.provider.models.get("image"),
+                          payload={"scene": n, "attempts": history, "issues": best[2], "prompt": prompt})
+
+    take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate)
+    ctx.job.step_done(f"Keyframe {n} ready (score {take.score:.2f})" if take.score is not None
+                      else f"Keyframe {n} ready")
+    return take

@@ -1,0 +1,107 @@
+"""The dependency graph, scheduled: plan → sheets ∥ → keyframes (chained) → clips ∥ → script, cut.
+
+Sheets run in parallel. Keyframe N waits for the sheets of its characters and
+for keyframe N-1 (it is chained to it). Each clip is submitted the moment its
+keyframe is accepted, to a small pool, so clips overlap the rest of the
+keyframe chain instead of waiting for all of it. The cut waits for every clip.
+If a step fails, running steps finish (their takes are kept), nothing new
+starts, and the first error is raised for the job to record.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+from pathlib import Path
+
+from core.errors import InputError
+from core.pipeline.clips import make_clip
+from core.pipeline.context import Context
+from core.pipeline.cut import assemble_cut, export_cut
+from core.pipeline.keyframes import make_keyframe
+from core.pipeline.plan import plan_story, story_of
+from core.pipeline.script import write_script
+from core.pipeline.sheets import make_sheet
+from core.store import Take
+
+SHEET_WORKERS = 4
+CLIP_WORKERS = max(1, min(3, (os.cpu_count() or 2)))
+
+
+def current_story(ctx: Context) -> Take:
+    story = ctx.project.takes.head("story", ctx.branch)
+    if story is None:
+        raise InputError("This project has no story yet: plan one first (`make CONCEPT`).")
+    return story
+
+
+def run_film(ctx: Context, *, concept: str | None = None, scenes: int | None = None, style: str | None = None,
+             aspect_ratio: str = "16:9") -> dict:
+    """Plan (if a concept is given) and bring every slot up to date; returns the cut take and export path."""
+    if concept is not None:
+        ctx.job.plan_units(1 + 2 + 2 * (scenes or 3) + 2)  # an estimate until the plan says how many
+        story = plan_story(ctx, concept, scenes=scenes, style=style, aspect_ratio=aspect_ratio)
+    else:
+        story = current_story(ctx)
+    plan = story_of(story)
+    n = len(plan.scenes)
+    ctx.job.plan_units(1 + len(plan.characters) + 2 * n + 2)
+    _make_media(ctx, story)
+    write_script(ctx, story)
+    cut = assemble_cut(ctx, story)
+    path = export_cut(ctx.project, cut, branch=ctx.branch)
+    return {"cut": cut.id, "asset": cut.asset, "path": str(path)}
+
+
+def regenerate_scene(ctx: Context, scene: int) -> dict:
+    """New keyframe and clip takes for one scene, then a new cut; nothing else moves."""
+    story = current_story(ctx)
+    plan = story_of(story)
+    if not 1 <= scene <= len(plan.scenes):
+        raise InputError(f"Scene {scene} does not exist: the story has scenes 1 to {len(plan.scenes)}.")
+    ctx.job.plan_units(3)
+    make_keyframe(ctx, story, scene, regenerate=True)
+    make_clip(ctx, story, scene, regenerate=True)
+    cut = assemble_cut(ctx, story)
+    path = export_cut(ctx.project, cut, branch=ctx.branch)
+    return {"cut": cut.id, "asset": cut.asset, "path": str(path)}
+
+
+def _make_media(ctx: Context, story: Take) -> None:
+    plan = story_of(story)
+    errors: list[BaseException] = []
+    with cf.ThreadPoolExecutor(SHEET_WORKERS, thread_name_prefix="sheet") as sheet_pool, \
+            cf.ThreadPoolExecutor(CLIP_WORKERS, thread_name_prefix="clip") as clip_pool:
+        sheets = {c.name: sheet_pool.submit(make_sheet, ctx, story, c.name) for c in plan.characters}
+        clips = []
+        try:
+            for scene in plan.scenes:
+                for name in scene.characters_present:
+                    if name in sheets:
+                        sheets[name].result()
+                ctx.check_cancel()
+                make_keyframe(ctx, story, scene.scene_id)
+                clips.append(clip_pool.submit(make_clip, ctx, story, scene.scene_id))
+            for f in sheets.values():  # characters that appear in no scene still get their sheet
+                f.result()
+        except BaseException as err:  # stop starting work; let running steps finish and keep their takes
+            errors.append(err)
+            for f in [*sheets.values(), *clips]:
+                f.cancel()
+        for f in clips:
+            if f.cancelled():
+                continue
+            try:
+                f.result()
+            except BaseException as err:  # noqa: BLE001 - collected and re-raised below
+                errors.append(err)
+    if errors:
+        raise errors[0]
+
+
+def export(ctx: Context, out: str | None = None) -> dict:
+    """Export the current cut, assembling it first when the clips are newer than the cut."""
+    story = current_story(ctx)
+    ctx.job.plan_units(1)
+    cut = assemble_cut(ctx, story)
+    path = export_cut(ctx.project, cut, branch=ctx.branch, out=Path(out) if out else None)
+    return {"cut": cut.id, "asset": cut.asset, "path": str(path)}

@@ -1,0 +1,57 @@
+"""The state of a branch at a glance: every slot, its head, its takes, whether it is stale.
+
+This is what `status --json` prints and what the pages read. Slots the story
+calls for but that have no take yet are listed too (head None), so a
+half-finished project shows what is missing.
+"""
+from __future__ import annotations
+
+from core.pipeline.cut import export_path
+from core.pipeline.plan import story_of
+from core.store import Project
+
+
+def planned_slots(project: Project, branch: str) -> list[str]:
+    heads = project.takes.head_ids(branch)
+    slots = ["story"] + sorted(s for s in heads if s.startswith("reference/"))
+    story = project.takes.head("story", branch)
+    if story is not None:
+        plan = story_of(story)
+        slots += [f"sheet/{c.name}" for c in plan.characters]
+        slots += [f"keyframe/{s.scene_id}" for s in plan.scenes]
+        slots += [f"clip/{s.scene_id}" for s in plan.scenes]
+        slots += ["script", "cut"]
+    extra = sorted(s for s in heads if s not in slots)  # e.g. the sheet of a character edited out of the story
+    return slots + extra
+
+
+def status(project: Project, branch: str | None = None) -> dict:
+    branch = branch or project.branch
+    heads = project.takes.heads(branch)
+    head_ids = {s: t.id for s, t in heads.items()}
+    counts = project.takes.counts()
+    slots = []
+    for slot in planned_slots(project, branch):
+        take = heads.get(slot)
+        slots.append({
+            "slot": slot,
+            "head": take.id if take else None,
+            "asset": take.asset if take else None,
+            "takes": counts.get(slot, 0),
+            "stale": bool(take and project.takes.stale(take, head_ids)),
+            "score": take.score if take else None,
+            "origin": take.origin if take else None,
+        })
+    cut = heads.get("cut")
+    cut_path = export_path(project, cut, branch) if cut else None
+    story = heads.get("story")
+    return {
+        "project": str(project.path),
+        "branch": branch,
+        "branches": project.takes.branches(),
+        "title": story_of(story).title if story else None,
+        "slots": slots,
+        "calls": {**project.calls.totals(), "by_slot": project.calls.by_slot()},
+        "cut": {"path": str(cut_path) if cut_path and cut_path.exists() else None,
+                "asset": cut.asset if cut else None, "take": cut.id if cut else None},
+    }

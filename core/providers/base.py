@@ -1,0 +1,85 @@
+"""The provider protocol: every AI operation Dailies needs, as one small class.
+
+A provider is a class with capability attributes and one method per operation;
+the registry in `core.providers` picks it by name. Requests carry both the
+structured context (for providers that work from fields, like `offline`) and
+the prompt text the pipeline wrote (for providers that send prompts, like
+`xai`); the prompt is also what the call log records. Operations return plain
+results and the cost of the call; logging, caching and retries live in the
+pipeline, not here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
+
+from core.models import Character, CheckResult, LabelMapping, Media, Scene, StoryPlan
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    concept: str
+    labels: list[str] = field(default_factory=list)
+    scenes: int | None = None
+    style: str | None = None
+    aspect_ratio: str = "16:9"
+    prompt: str = ""
+    variant: int = 0
+
+
+@dataclass(frozen=True)
+class SheetRequest:
+    character: Character
+    style: str
+    palette: list[str]
+    photo: bytes | None
+    prompt: str
+    attempt: int = 1
+    variant: int = 0
+
+
+@dataclass(frozen=True)
+class KeyframeRequest:
+    scene: Scene
+    style: str
+    palette: list[str]
+    references: list[bytes]          # up to 3: the sheets of the characters present, then the previous keyframe
+    reference_roles: list[str]       # "sheet/NAME" or "previous"
+    prompt: str
+    attempt: int = 1
+    variant: int = 0
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    kind: str                        # sheet, keyframe, clip
+    image: bytes                     # PNG/JPEG of what is checked
+    references: list[bytes]          # what it must be consistent with
+    reference_roles: list[str]
+    prompt: str
+
+
+@dataclass(frozen=True)
+class ClipRequest:
+    keyframe: bytes
+    prompt: str                      # motion only: camera and action, never appearance
+    camera: str
+    mood: str
+    duration: int
+    aspect_ratio: str = "16:9"
+    variant: int = 0
+    attempt: int = 1                 # corrections ask for steadier motion
+
+
+class Provider(Protocol):
+    name: ClassVar[str]
+    needs_key: ClassVar[bool]
+    key_env_var: ClassVar[str | None]
+    models: dict[str, str]
+
+    def plan_story(self, req: PlanRequest) -> tuple[StoryPlan, float]: ...
+    def map_labels(self, labels: list[str], plan: StoryPlan) -> tuple[LabelMapping, float]: ...
+    def make_sheet(self, req: SheetRequest) -> Media: ...
+    def check(self, req: CheckRequest) -> tuple[CheckResult, float]: ...
+    def compose_keyframe(self, req: KeyframeRequest) -> Media: ...
+    def animate_clip(self, req: ClipRequest) -> Media: ...

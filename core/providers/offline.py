@@ -1,0 +1,218 @@
+"""The offline provider: free, deterministic, no network, real media.
+
+It is the default without an API key and the reference implementation the
+tests and benchmarks run on, so it does every operation for real: a plan from
+the concept's words (offline_plan), sheets stylized from the uploaded photo or
+drawn, keyframes composed from the sheets over a drawn setting (offline_art),
+clips animated from the keyframe by a camera move rendered frame by frame, and
+consistency checks computed from image similarity. Same request, same bytes:
+every random choice is seeded from the request's prompt and variant.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import subprocess
+from typing import ClassVar
+
+import numpy as np
+from PIL import Image
+
+from core import media
+from core.errors import MediaError
+from core.models import CheckResult, LabelMapping, Media, StoryPlan
+from core.providers import offline_art as art
+from core.providers import register
+from core.providers.base import CheckRequest, ClipRequest, KeyframeRequest, PlanRequest, SheetRequest
+from core.providers.offline_plan import plan_offline
+
+
+def seed_of(*parts) -> int:
+    return int.from_bytes(hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()[:4], "big")
+
+
+@register("offline")
+class OfflineProvider:
+    name: ClassVar[str] = "offline"
+    needs_key: ClassVar[bool] = False
+    key_env_var: ClassVar[str | None] = None
+
+    def __init__(self, **_options):
+        self.models = {"plan": "offline-planner-1", "image": "offline-art-1", "check": "offline-similarity-1",
+                       "video": "offline-camera-1"}
+
+    # -- text ----------------------------------------------------------------------------------
+    def plan_story(self, req: PlanRequest) -> tuple[StoryPlan, float]:
+        plan = plan_offline(req.concept, req.labels, req.scenes, req.style, req.aspect_ratio,
+                            seed=seed_of(req.concept, req.variant))
+        return plan, 0.0
+
+    def map_labels(self, labels: list[str], plan: StoryPlan) -> tuple[LabelMapping, float]:
+        """Closest name by spelling, then by role ("Fox" -> the character whose role is fox), then in order."""
+        names = [c.name for c in plan.characters]
+        mapping: dict[str, str] = {}
+        free = list(names)
+        for label in labels:
+            exact = next((n for n in free if n.lower() == label.lower()), None)
+            role = next((c.name for c in plan.characters if c.name in free and c.role.lower() == label.lower()), None)
+            close = difflib.get_close_matches(label, free, n=1, cutoff=0.6)
+            choice = exact or role or (close[0] if close else (free[0] if free else None))
+            if choice:
+                mapping[label] = choice
+                free.remove(choice)
+        return LabelMapping(mapping=mapping), 0.0
+
+    # -- images --------------------------------------------------------------------------------
+    def make_sheet(self, req: SheetRequest) -> Media:
+        seed = seed_of(req.prompt, req.variant)
+        strength = max(0.2, 0.9 - 0.3 * (req.attempt - 1))  # a failed check asks for a closer likeness
+        if req.photo is not None:
+            data = art.stylize_sheet(req.photo, req.character.name, req.palette, strength, seed)
+        else:
+            data = art.figure_sheet(req.character.name, req.character.visual_description, req.palette, seed)
+        return Media(data=data, ext="png", prompt=req.prompt)
+
+    def compose_keyframe(self, req: KeyframeRequest) -> Media:
+        sheets = [r for r, role in zip(req.references, req.reference_roles) if role.startswith("sheet/")]
+        previous = next((r for r, role in zip(req.references, req.reference_roles) if role == "previous"), None)
+        strength = max(0.2, 1.0 - 0.35 * (req.attempt - 1))
+        data = art.compose_keyframe(req.scene.setting, req.scene.mood, req.palette, sheets, previous,
+                                    seed_of(req.prompt, req.variant), strength)
+        return Media(data=data, ext="png", prompt=req.prompt)
+
+    def check(self, req: CheckRequest) -> tuple[CheckResult, float]:
+        image = art.load_image(req.image)
+        if req.kind == "sheet":
+            portrait = art.sheet_portrait(req.image)
+            if req.references:
+                photo = art.load_image(req.references[0])
+                score = art.similarity(art.portrait_crop(photo, art.face_box(photo)), portrait)
+                issues = [] if score >= 0.8 else ["the face drifts from the reference photo; keep its likeness"]
+            else:
+                score = palette_fit(portrait, req.prompt)
+                issues = [] if score >= 0.8 else ["colours stray from the film's palette"]
+        elif req.kind == "keyframe":
+            scores, issues = [], []
+            for ref, role in zip(req.references, req.reference_roles):
+                if not role.startswith("sheet/"):
+                    continue
+                s = art.locate(image, art.sheet_portrait(ref))
+                scores.append(s)
+                if s < 0.8:
+                    issues.append(f"{role.split('/', 1)[1]} looks off-model; match the reference sheet")
+            score = min(scores) if scores else art.similarity(image, art.load_image(req.references[0])) \
+                if req.references else 1.0
+        else:  # clip: how far the last frame drifted from the keyframe
+            score = art.similarity(image, art.load_image(req.references[0]))
+            issues = [] if score >= 0.8 else ["the shot drifts away from the keyframe"]
+        return CheckResult(score=round(float(score), 4), issues=issues), 0.0
+
+    # -- video ---------------------------------------------------------------------------------
+    def animate_clip(self, req: ClipRequest) -> Media:
+        key = art.load_image(req.keyframe).convert("RGB").resize((media.CUT_WIDTH, media.CUT_HEIGHT),
+                                                                  Image.Resampling.LANCZOS)
+        frames = req.duration * media.CUT_FPS
+        move = camera_path(req.camera, seed_of(req.prompt, req.variant), amount=1.0 / req.attempt)
+        seed = seed_of(req.prompt, req.variant) % 2**31
+        cmd = [media.ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{media.CUT_WIDTH}x{media.CUT_HEIGHT}",
+               "-r", str(media.CUT_FPS), "-i", "pipe:0",
+               "-f", "lavfi", "-i", ambience(req.mood, req.duration, seed),
+               "-map", "0:v", "-map", "1:a", "-t", str(req.duration),
+               "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact", "-map_metadata", "-1",
+               *media.h264_args(), "-f", "mp4", "pipe:1"]
+        # mp4 to a pipe cannot seek back for faststart, so write to a temp file instead.
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="dailies-clip-") as tmp:
+            out = f"{tmp}/clip.mp4"
+            cmd[-1] = out
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+            try:
+                w, h = key.size
+                for i in range(frames):
+                    t = i / max(1, frames - 1)
+                    cx, cy, zoom, angle = move(t)
+                    vw, vh = w / zoom, h / zoom
+                    box = (cx * w - vw / 2, cy * h - vh / 2, cx * w + vw / 2, cy * h + vh / 2)
+                    frame = key.transform((w, h), Image.Transform.EXTENT, box, Image.Resampling.BILINEAR)
+                    if angle:
+                        frame = frame.rotate(angle, Image.Resampling.BILINEAR, expand=False, fillcolor=None)
+                    proc.stdin.write(frame.tobytes())
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            err = proc.stderr.read().decode(errors="replace")
+            if proc.wait() != 0:
+                raise MediaError(f"ffmpeg failed while animating the clip: {err.strip()[-300:]}")
+            with open(out, "rb") as f:
+                data = f.read()
+        return Media(data=data, ext="mp4", prompt=req.prompt)
+
+
+def ambience(mood: str, duration: int, seed: int) -> str:
+    """A quiet, mood-coloured room tone, so a clip has real (if modest) sound of its own."""
+    mood = (mood or "").lower()
+    cutoff = 400 if any(w in mood for w in ("tense", "dark", "sad")) else 900
+    amp = 0.06 if "tense" in mood else 0.04
+    return (f"anoisesrc=d={duration}:c=brown:r={media.AUDIO_RATE}:a={amp}:s={seed},lowpass=f={cutoff},"
+            f"afade=t=in:d=0.4,afade=t=out:st={max(0, duration - 0.5)}:d=0.5,"
+            f"aformat=channel_layouts=stereo")
+
+
+def _ease(t: float) -> float:
+    return t * t * (3 - 2 * t)
+
+
+def camera_path(camera: str, seed: int, amount: float = 1.0):
+    """Map a free-text camera direction to a path (cx, cy, zoom, angle) over t in 0..1.
+
+    `amount` scales the move (a drift correction asks for a smaller one)."""
+    path = _camera_path((camera or "").lower(), ((seed % 1000) / 1000 - 0.5) * 0.04)
+    if amount >= 1.0:
+        return path
+
+    def scaled(t):
+        cx, cy, zoom, angle = path(t)
+        return 0.5 + (cx - 0.5) * amount, 0.5 + (cy - 0.5) * amount, 1 + (zoom - 1) * amount, angle * amount
+    return scaled
+
+
+def _camera_path(c: str, jitter: float):
+    def lin(a, b):
+        return lambda t: a + (b - a) * _ease(t)
+
+    if "orbit" in c or "circle" in c or "arc" in c:
+        return lambda t: (0.5 + 0.04 * math.sin(2 * math.pi * _ease(t)), 0.5 + 0.02 * math.cos(2 * math.pi * t),
+                          1.12, 1.2 * math.sin(math.pi * t))
+    if "pan left" in c or ("pan" in c and "left" in c):
+        x = lin(0.57, 0.43)
+        return lambda t: (x(t), 0.5 + jitter, 1.16, 0.0)
+    if "pan" in c or "track" in c or "truck" in c:
+        x = lin(0.43, 0.57)
+        return lambda t: (x(t), 0.5 + jitter, 1.16, 0.0)
+    if "tilt down" in c:
+        y = lin(0.43, 0.57)
+        return lambda t: (0.5 + jitter, y(t), 1.16, 0.0)
+    if "tilt" in c or "crane" in c or "rise" in c:
+        y = lin(0.57, 0.43)
+        return lambda t: (0.5 + jitter, y(t), 1.16, 0.0)
+    if "dolly out" in c or "pull" in c or "zoom out" in c or "back" in c:
+        z = lin(1.22, 1.0)
+        return lambda t: (0.5, 0.5 + 0.02 * (1 - t), z(t), 0.0)
+    if "dolly" in c or "push" in c or "zoom" in c or "in" in c.split():
+        z = lin(1.0, 1.22)
+        return lambda t: (0.5 + jitter * t, 0.5 - 0.02 * t, z(t), 0.0)
+    return lambda t: (0.5 + 0.01 * math.sin(math.pi * t), 0.5, 1.05 + 0.02 * t, 0.0)  # static: a breathing hold
+
+
+def palette_fit(img: Image.Image, prompt: str) -> float:
+    """How much of a drawn figure stays within the film's palette (plus neutrals), 0..1."""
+    import re
+    hexes = re.findall(r"#[0-9a-fA-F]{6}", prompt)
+    colours = [tuple(int(h[i:i + 2], 16) for i in (1, 3, 5)) for h in hexes]
+    colours += [(0, 0, 0), (255, 255, 255), (200, 200, 200), (128, 128, 128)]
+    px = np.asarray(img.convert("RGB").resize((64, 64)), dtype=np.float32).reshape(-1, 1, 3)
+    dist = np.sqrt(((px - np.asarray(colours, dtype=np.float32)[None]) ** 2).sum(-1)).min(1)
+    return float(np.clip(np.exp(-dist / 80.0).mean() * 1.15, 0, 1))
+

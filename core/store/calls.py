@@ -1,0 +1,60 @@
+"""The provider call log, and recipe hashes that make unchanged work free.
+
+Every provider call is one row: operation, model, prompt, parameters, input
+asset hashes, outcome, latency and cost. Its `key` is a hash over everything
+that determines the answer; a later call with the same key and a successful row
+reuses that row's stored output instead of paying again. That is what makes a
+re-run or a resumed job repeat no finished call, even one made by a job that
+was killed before it could record its take.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from core.store.assets import now
+
+RECIPE_VERSION = "r1"
+
+
+def canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def recipe_hash(obj: Any) -> str:
+    """A hash over the canonical JSON of `obj`, prefixed with the recipe scheme so it can change later."""
+    return f"{RECIPE_VERSION}:{hashlib.sha256(canonical(obj).encode()).hexdigest()[:32]}"
+
+
+class CallLog:
+    def __init__(self, conns):
+        self._conns = conns
+
+    def cached(self, key: str) -> dict | None:
+        rows = list(self._conns.get().query(
+            "SELECT * FROM calls WHERE key = ? AND outcome = 'ok' ORDER BY id DESC LIMIT 1", [key]))
+        return rows[0] if rows else None
+
+    def log(self, *, key: str, provider: str, operation: str, model: str | None, prompt: str | None,
+            params: dict, inputs: list[str], outcome: str, latency_s: float, cost_usd: float = 0.0,
+            error: str | None = None, output_asset: str | None = None, result: Any = None,
+            job: int | None = None, slot: str | None = None) -> int:
+        cur = self._conns.get().execute(
+            "INSERT INTO calls (job, slot, provider, operation, model, prompt, params, inputs, key, outcome, error,"
+            " output_asset, result, latency_s, cost_usd, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [job, slot, provider, operation, model, prompt, canonical(params), canonical(inputs), key, outcome,
+             error, output_asset, canonical(result) if result is not None else None, latency_s, cost_usd, now()])
+        return cur.lastrowid
+
+    def totals(self) -> dict:
+        row = next(self._conns.get().query(
+            "SELECT count(*) AS total, coalesce(sum(cost_usd), 0) AS cost_usd FROM calls"))
+        return {"total": row["total"], "cost_usd": round(row["cost_usd"], 4)}
+
+    def by_slot(self) -> dict[str, dict]:
+        return {r["slot"]: {"calls": r["n"], "cost_usd": round(r["cost"], 4)} for r in self._conns.get().query(
+            "SELECT slot, count(*) AS n, coalesce(sum(cost_usd), 0) AS cost FROM calls GROUP BY slot")}
+
+    def recent(self, limit: int = 100) -> list[dict]:
+        return list(self._conns.get().query("SELECT * FROM calls ORDER BY id DESC LIMIT ?", [limit]))

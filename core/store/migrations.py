@@ -1,0 +1,126 @@
+"""Numbered schema migrations, applied in order whenever a project opens.
+
+Append new migrations at the end; never edit one that has shipped. Each runs in
+a transaction together with its bookkeeping row (sqlite-utils `Migrations`).
+"""
+from __future__ import annotations
+
+from sqlite_utils import Migrations
+
+migrations = Migrations("dailies")
+
+
+@migrations()
+def m001_initial(db):
+    _run(db, """
+        CREATE TABLE settings (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE assets (
+            hash     TEXT PRIMARY KEY,          -- sha256 hex of the bytes
+            ext      TEXT NOT NULL,
+            mime     TEXT NOT NULL,
+            bytes    INTEGER NOT NULL,
+            width    INTEGER,
+            height   INTEGER,
+            duration REAL,
+            created  TEXT NOT NULL
+        );
+        CREATE TABLE branches (
+            name    TEXT PRIMARY KEY,
+            parent  TEXT,
+            created TEXT NOT NULL
+        );
+        CREATE TABLE jobs (
+            id         INTEGER PRIMARY KEY,
+            kind       TEXT NOT NULL,
+            branch     TEXT NOT NULL,
+            status     TEXT NOT NULL CHECK (status IN
+                       ('queued','running','succeeded','failed','cancelled','interrupted')),
+            progress   REAL NOT NULL DEFAULT 0,
+            message    TEXT NOT NULL DEFAULT '',
+            step       TEXT,
+            params     TEXT NOT NULL DEFAULT '{}',
+            result     TEXT,
+            error      TEXT,
+            pid        INTEGER,
+            cancel     INTEGER NOT NULL DEFAULT 0,
+            resumed_from INTEGER REFERENCES jobs(id),
+            created    TEXT NOT NULL,
+            started    TEXT,
+            finished   TEXT
+        );
+        CREATE TABLE takes (
+            id        INTEGER PRIMARY KEY,
+            slot      TEXT NOT NULL,
+            parent    INTEGER REFERENCES takes(id),
+            payload   TEXT,                      -- JSON
+            asset     TEXT REFERENCES assets(hash),
+            inputs    TEXT NOT NULL DEFAULT '{}',-- JSON {slot: take id} it was made from
+            origin    TEXT NOT NULL CHECK (origin IN ('generated','uploaded','edited','restored')),
+            provider  TEXT,
+            model     TEXT,
+            recipe    TEXT,                      -- hash of everything that determined it
+            variant   INTEGER NOT NULL DEFAULT 0,
+            score     REAL,
+            cost_usd  REAL NOT NULL DEFAULT 0,
+            job       INTEGER REFERENCES jobs(id),
+            note      TEXT,
+            created   TEXT NOT NULL
+        );
+        CREATE INDEX takes_slot ON takes(slot, id);
+        CREATE INDEX takes_recipe ON takes(slot, recipe, variant);
+        CREATE TABLE heads (
+            branch TEXT NOT NULL REFERENCES branches(name),
+            slot   TEXT NOT NULL,
+            take   INTEGER NOT NULL REFERENCES takes(id),
+            PRIMARY KEY (branch, slot)
+        );
+        CREATE TABLE events (
+            id       INTEGER PRIMARY KEY,
+            branch   TEXT NOT NULL,
+            slot     TEXT NOT NULL,
+            old_take INTEGER,
+            new_take INTEGER,
+            kind     TEXT NOT NULL,              -- set, restore, undo, fork
+            grp      TEXT NOT NULL,              -- head moves made together are undone together
+            undoes   TEXT,                       -- the grp an undo reverted
+            job      INTEGER,
+            created  TEXT NOT NULL
+        );
+        CREATE INDEX events_branch ON events(branch, id);
+        CREATE TABLE calls (
+            id           INTEGER PRIMARY KEY,
+            job          INTEGER,
+            slot         TEXT,
+            provider     TEXT NOT NULL,
+            operation    TEXT NOT NULL,
+            model        TEXT,
+            prompt       TEXT,
+            params       TEXT NOT NULL DEFAULT '{}',
+            inputs       TEXT NOT NULL DEFAULT '[]',  -- input asset hashes
+            key          TEXT NOT NULL,               -- recipe hash of this exact call
+            outcome      TEXT NOT NULL,               -- ok, error
+            error        TEXT,
+            output_asset TEXT,
+            result       TEXT,                        -- JSON payload of a structured answer
+            latency_s    REAL NOT NULL,
+            cost_usd     REAL NOT NULL DEFAULT 0,
+            created      TEXT NOT NULL
+        );
+        CREATE INDEX calls_key ON calls(key, outcome);
+        CREATE TABLE derived (
+            source TEXT NOT NULL,
+            kind   TEXT NOT NULL,                -- e.g. normalized-720p24
+            asset  TEXT NOT NULL REFERENCES assets(hash),
+            PRIMARY KEY (source, kind)
+        );
+        """)
+
+
+def _run(db, script: str) -> None:
+    # executescript() would COMMIT the migration's transaction first; run statement by statement.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
