@@ -121,7 +121,7 @@ class OfflineProvider:
                "-f", "lavfi", "-i", ambience(req.mood, req.duration, seed),
                "-map", "0:v", "-map", "1:a", "-t", str(req.duration),
                "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact", "-map_metadata", "-1",
-               *media.h264_args(), "-f", "mp4", "pipe:1"]
+               *media.h264_args(preset="superfast"), "-f", "mp4", "pipe:1"]
         # mp4 to a pipe cannot seek back for faststart, so write to a temp file instead.
         import tempfile
         with tempfile.TemporaryDirectory(prefix="dailies-clip-") as tmp:
@@ -132,12 +132,13 @@ class OfflineProvider:
                 w, h = key.size
                 for i in range(frames):
                     t = i / max(1, frames - 1)
-                    cx, cy, zoom, angle = move(t)
-                    vw, vh = w / zoom, h / zoom
-                    box = (cx * w - vw / 2, cy * h - vh / 2, cx * w + vw / 2, cy * h + vh / 2)
-                    frame = key.transform((w, h), Image.Transform.EXTENT, box, Image.Resampling.BILINEAR)
-                    if angle:
-                        frame = frame.rotate(angle, Image.Resampling.BILINEAR, expand=False, fillcolor=None)
+                    cx, cy, zoom = move(t)
+                    vw, vh = w / max(zoom, 1.0), h / max(zoom, 1.0)
+                    x0 = min(max(cx * w - vw / 2, 0.0), w - vw)  # the window never leaves the keyframe
+                    y0 = min(max(cy * h - vh / 2, 0.0), h - vh)
+                    # resize() with a float box is a separable, sub-pixel crop-and-scale: smooth and ~3x
+                    # faster than transform(EXTENT).
+                    frame = key.resize((w, h), Image.Resampling.BILINEAR, box=(x0, y0, x0 + vw, y0 + vh))
                     proc.stdin.write(frame.tobytes())
                 proc.stdin.close()
             except BrokenPipeError:
@@ -165,7 +166,8 @@ def _ease(t: float) -> float:
 
 
 def camera_path(camera: str, seed: int, amount: float = 1.0):
-    """Map a free-text camera direction to a path (cx, cy, zoom, angle) over t in 0..1.
+    """Map a free-text camera direction to a path (cx, cy, zoom) over t in 0..1. No rotation: a per-frame
+    rotate costs more than the whole crop-and-scale.
 
     `amount` scales the move (a drift correction asks for a smaller one)."""
     path = _camera_path((camera or "").lower(), ((seed % 1000) / 1000 - 0.5) * 0.04)
@@ -173,8 +175,8 @@ def camera_path(camera: str, seed: int, amount: float = 1.0):
         return path
 
     def scaled(t):
-        cx, cy, zoom, angle = path(t)
-        return 0.5 + (cx - 0.5) * amount, 0.5 + (cy - 0.5) * amount, 1 + (zoom - 1) * amount, angle * amount
+        cx, cy, zoom = path(t)
+        return 0.5 + (cx - 0.5) * amount, 0.5 + (cy - 0.5) * amount, 1 + (zoom - 1) * amount
     return scaled
 
 
@@ -183,27 +185,28 @@ def _camera_path(c: str, jitter: float):
         return lambda t: a + (b - a) * _ease(t)
 
     if "orbit" in c or "circle" in c or "arc" in c:
-        return lambda t: (0.5 + 0.04 * math.sin(2 * math.pi * _ease(t)), 0.5 + 0.02 * math.cos(2 * math.pi * t),
-                          1.12, 1.2 * math.sin(math.pi * t))
+        # An arc around the subject, faked in 2D: an elliptical drift while easing in a little.
+        return lambda t: (0.5 + 0.05 * math.sin(math.pi * (_ease(t) - 0.5)),
+                          0.5 - 0.015 * math.cos(math.pi * (_ease(t) - 0.5)), 1.12 + 0.04 * _ease(t))
     if "pan left" in c or ("pan" in c and "left" in c):
         x = lin(0.57, 0.43)
-        return lambda t: (x(t), 0.5 + jitter, 1.16, 0.0)
+        return lambda t: (x(t), 0.5 + jitter, 1.16)
     if "pan" in c or "track" in c or "truck" in c:
         x = lin(0.43, 0.57)
-        return lambda t: (x(t), 0.5 + jitter, 1.16, 0.0)
+        return lambda t: (x(t), 0.5 + jitter, 1.16)
     if "tilt down" in c:
         y = lin(0.43, 0.57)
-        return lambda t: (0.5 + jitter, y(t), 1.16, 0.0)
+        return lambda t: (0.5 + jitter, y(t), 1.16)
     if "tilt" in c or "crane" in c or "rise" in c:
         y = lin(0.57, 0.43)
-        return lambda t: (0.5 + jitter, y(t), 1.16, 0.0)
+        return lambda t: (0.5 + jitter, y(t), 1.16)
     if "dolly out" in c or "pull" in c or "zoom out" in c or "back" in c:
         z = lin(1.22, 1.0)
-        return lambda t: (0.5, 0.5 + 0.02 * (1 - t), z(t), 0.0)
+        return lambda t: (0.5, 0.5 + 0.02 * (1 - t), z(t))
     if "dolly" in c or "push" in c or "zoom" in c or "in" in c.split():
         z = lin(1.0, 1.22)
-        return lambda t: (0.5 + jitter * t, 0.5 - 0.02 * t, z(t), 0.0)
-    return lambda t: (0.5 + 0.01 * math.sin(math.pi * t), 0.5, 1.05 + 0.02 * t, 0.0)  # static: a breathing hold
+        return lambda t: (0.5 + jitter * t, 0.5 - 0.02 * t, z(t))
+    return lambda t: (0.5 + 0.01 * math.sin(math.pi * t), 0.5, 1.05 + 0.02 * t)  # static: a breathing hold
 
 
 def palette_fit(img: Image.Image, prompt: str) -> float:
