@@ -22,11 +22,16 @@ HARBOUR = ["#0b2d3a", "#1f6f8b", "#99c1b9", "#f2d0a9", "#f1faee"]
 
 
 def face(path, skin, hair):
-    im = Image.new("RGB", (640, 800), (200, 205, 210)); d = ImageDraw.Draw(im)
-    d.ellipse((170, 160, 470, 560), fill=skin); d.pieslice((160, 120, 480, 420), 180, 360, fill=hair)
+    """The contract checker's test face, verbatim apart from line breaks."""
+    im = Image.new("RGB", (640, 800), (200, 205, 210))
+    d = ImageDraw.Draw(im)
+    d.ellipse((170, 160, 470, 560), fill=skin)
+    d.pieslice((160, 120, 480, 420), 180, 360, fill=hair)
     for x in (250, 390):
-        d.ellipse((x - 22, 320, x + 22, 350), fill="white"); d.ellipse((x - 9, 326, x + 9, 344), fill=(40, 30, 20))
-    d.arc((260, 420, 380, 480), 20, 160, fill=(150, 60, 60), width=6); im.save(path)
+        d.ellipse((x - 22, 320, x + 22, 350), fill="white")
+        d.ellipse((x - 9, 326, x + 9, 344), fill=(40, 30, 20))
+    d.arc((260, 420, 380, 480), 20, 160, fill=(150, 60, 60), width=6)
+    im.save(path)
 
 
 def photo_like(seed: int = 0, w: int = 900, h: int = 1200) -> Image.Image:
@@ -141,9 +146,9 @@ def test_load_image_applies_the_exif_orientation():
 def test_face_box_finds_the_astronauts_face_and_is_graceful_on_drawn_faces(photos):
     box = art.face_box(art.load_image(photos["astronaut"]))
     assert box is not None
-    l, t, r, b = box
+    x0, y0, x1, y1 = box
     # Her face sits around x 170-280, y 60-180 of the 512 px photo.
-    assert 140 < (l + r) / 2 < 300 and 60 < (t + b) / 2 < 190 and 60 < r - l < 160
+    assert 140 < (x0 + x1) / 2 < 300 and 60 < (y0 + y1) / 2 < 190 and 60 < x1 - x0 < 160
     for key in ("fair", "dark"):
         found = art.face_box(art.load_image(photos[key]))
         if found is not None:  # the cascade may or may not accept a cartoon face
