@@ -26,6 +26,10 @@ class AuthError(ProviderError):
     """The provider rejected the credentials: stop the whole job at once."""
 
 
+class BudgetExceeded(DailiesError):
+    """A call would take the project past its budget cap; refused before it is made."""
+
+
 class MediaError(DailiesError):
     """ffmpeg or an image/video decoder failed on a file."""
 

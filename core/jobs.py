@@ -20,24 +20,13 @@ from typing import Any
 
 from core.errors import Cancelled, DailiesError, InputError
 from core.pipeline.context import Context, JobHandle
+from core.pipeline.tasks import KINDS
 from core.store.assets import now
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
 ACTIVE = ("queued", "running")
 _live: dict[tuple[str, int], threading.Thread] = {}  # (project path, job id) -> thread, in this process
 _live_lock = threading.Lock()
-
-
-def _kinds() -> dict[str, Callable[..., dict]]:
-    from core.pipeline import run
-    from core.pipeline.plan import plan_story
-
-    def plan(ctx, concept, scenes=None, style=None, aspect_ratio="16:9"):
-        ctx.job.plan_units(1)
-        take = plan_story(ctx, concept, scenes=scenes, style=style, aspect_ratio=aspect_ratio)
-        return {"story": take.id}
-
-    return {"make": run.run_film, "regenerate": run.regenerate_scene, "export": run.export, "plan": plan}
 
 
 class DurableJob(JobHandle):
@@ -112,7 +101,7 @@ def submit(project, kind: str, params: dict[str, Any], *, provider: str = "offli
            resumed_from: int | None = None, background: bool = True,
            on_report: Callable[[float, str], None] | None = None) -> int:
     """Record a job and run it on a thread (or in this thread with background=False); returns its id."""
-    if kind not in _kinds():
+    if kind not in KINDS:
         raise InputError(f"Unknown job kind {kind!r}.")
     busy = active(project)
     if busy:
@@ -149,11 +138,12 @@ def _execute(project, job_id: int, on_report=None) -> None:
     try:
         row = get(project, job_id)
         params = dict(row["params"])
-        provider = get_provider(params.pop("provider", "offline"))
+        name = params.pop("provider", "offline")
+        provider = get_provider(name, models=project.setting(f"models/{name}") or None)
         project.db.execute("UPDATE jobs SET status = 'running', started = ?, message = 'Starting' WHERE id = ?",
                            [now(), job_id])
         ctx = Context(project=project, provider=provider, job=job, branch=row["branch"])
-        result = _kinds()[row["kind"]](ctx, **params)
+        result = KINDS[row["kind"]](ctx, **params)
         project.db.execute("UPDATE jobs SET status = 'succeeded', progress = 1, finished = ?, result = ?, "
                            "message = 'Done' WHERE id = ?", [now(), json.dumps(result), job_id])
     except Cancelled as err:

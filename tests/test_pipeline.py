@@ -118,20 +118,33 @@ def test_a_fork_keeps_its_own_line_of_work(film_copy):
     assert heads_by_slot(project) == main_heads
 
 
-def test_a_story_edit_stales_what_depends_on_it(film_copy):
+def test_editing_one_scene_stales_only_what_was_made_from_it(film_copy):
+    from core.pipeline.edits import edit_scenes
+
     project = Project.open(film_copy)
-    story = project.takes.head("story")
-    plan = story_of(story)
-    plan.scenes[1].action = "Bo loops through the rigging while Ada chases the string"
-    edited = project.takes.add("story", payload={**story.payload, "plan": plan.model_dump()}, origin="edited",
-                               parent=story.id)
-    project.takes.set_heads({"story": edited.id})
+    plan = story_of(project.takes.head("story"))
+    rows = [s.model_dump() for s in plan.scenes]
+    rows[1]["action"] = "Bo loops through the rigging while Ada chases the string"
+    edit_scenes(project, rows)
     stale = {s["slot"] for s in status(project)["slots"] if s["stale"]}
-    assert {"keyframe/2", "sheet/Ada"} <= stale
-    calls = project.calls.totals()["total"]
+    assert stale == {"keyframe/2", "clip/2", "script"}
+    before = project.calls.totals()["total"]
     jobs.submit(project, "make", {}, background=False)
-    # Only scene 2 changed: its keyframe and clip (and the chained keyframe 3 with its clip) are remade;
-    # the sheets and scene 1 are carried over without a call.
-    new_ops = [r for r in project.calls.recent(100)][: project.calls.totals()["total"] - calls]
-    assert {r["slot"] for r in new_ops} == {"keyframe/2", "clip/2", "keyframe/3", "clip/3"}
+    new_calls = project.calls.recent(project.calls.totals()["total"] - before)
+    # Scene 2 is remade, and keyframe 3 (chained to keyframe 2) with its clip; sheets and scene 1 are not.
+    assert {r["slot"] for r in new_calls} == {"keyframe/2", "clip/2", "keyframe/3", "clip/3"}
     assert not any(s["stale"] for s in status(project)["slots"])
+
+
+def test_an_edit_is_one_undo_step(film_copy):
+    from core.pipeline.edits import edit_story
+
+    project = Project.open(film_copy)
+    before = heads_by_slot(project)
+    edit_story(project, {"title": "Harbour Run", "style": "ink and watercolour"})
+    after = heads_by_slot(project)
+    assert {s for s in after if after[s] != before[s]} == {"story", "look"}
+    assert {s["slot"] for s in status(project)["slots"] if s["stale"]} == \
+        {"sheet/Ada", "sheet/Bo", "keyframe/1", "keyframe/2", "keyframe/3", "clip/1", "clip/2", "clip/3", "script"}
+    assert sorted(project.takes.undo()) == ["look", "story"]
+    assert heads_by_slot(project) == before

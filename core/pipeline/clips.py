@@ -8,28 +8,31 @@ that keyframe is accepted.
 from __future__ import annotations
 
 from core import media
-from core.pipeline import prompts
-from core.pipeline.context import CLIP_DRIFT_THRESHOLD, MAX_CLIP_ATTEMPTS, Context, StepResult
-from core.pipeline.plan import story_of
-from core.providers.base import CheckRequest, ClipRequest
 from core.errors import InputError
+from core.models import Scene
+from core.pipeline import prompts
+from core.pipeline.context import MAX_CLIP_ATTEMPTS, SCORE_THRESHOLD, Context, StepResult
+from core.pipeline.parts import part
+from core.providers.base import CheckRequest, ClipRequest
 from core.store import Take
 
 
-def make_clip(ctx: Context, story: Take, n: int, *, regenerate: bool = False) -> Take:
-    plan = story_of(story)
-    if not 1 <= n <= len(plan.scenes):
-        raise InputError(f"Scene {n} does not exist: the story has scenes 1 to {len(plan.scenes)}.")
-    scene = plan.scene(n)
+def make_clip(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
+    scene_take = ctx.project.takes.head(f"scene/{n}", ctx.branch)
+    if scene_take is None:
+        raise InputError(f"Scene {n} does not exist in the story; check the shot list.")
+    scene = Scene.model_validate(scene_take.payload)
+    look = part(ctx.project, "look", ctx.branch)
+    aspect_ratio = look.payload["aspect_ratio"]
     slot = f"clip/{n}"
     keyframe = ctx.project.takes.head(f"keyframe/{n}", ctx.branch)
     if keyframe is None:
         raise InputError(f"Scene {n} has no keyframe yet; make the keyframe first.")
-    inputs = {"story": story.id, f"keyframe/{n}": keyframe.id}
+    inputs = {f"scene/{n}": scene_take.id, "look": look.id, f"keyframe/{n}": keyframe.id}
     recipe = {"step": "clip", "provider": ctx.provider.name,
               "models": [ctx.provider.models.get(r) for r in ("video", "check")],
               "motion": scene.model_dump(include={"camera", "action", "mood", "duration_seconds"}),
-              "aspect_ratio": plan.aspect_ratio, "keyframe": keyframe.asset}
+              "aspect_ratio": aspect_ratio, "keyframe": keyframe.asset}
 
     def make(variant: int) -> StepResult:
         still = ctx.project.assets.read(keyframe.asset)
@@ -37,11 +40,11 @@ def make_clip(ctx: Context, story: Take, n: int, *, regenerate: bool = False) ->
         for attempt in range(1, MAX_CLIP_ATTEMPTS + 1):
             prompt = prompts.motion_prompt(scene, fix)
             req = ClipRequest(keyframe=still, prompt=prompt, camera=scene.camera, mood=scene.mood,
-                              duration=scene.duration_seconds, aspect_ratio=plan.aspect_ratio, variant=variant,
+                              duration=scene.duration_seconds, aspect_ratio=aspect_ratio, variant=variant,
                               attempt=attempt)
             asset, cost = ctx.call("animate_clip", slot=slot, model_role="video", prompt=prompt,
                                    params={"variant": variant, "attempt": attempt,
-                                           "duration": scene.duration_seconds, "aspect_ratio": plan.aspect_ratio},
+                                           "duration": scene.duration_seconds, "aspect_ratio": aspect_ratio},
                                    inputs=[keyframe.asset], fn=lambda req=req: ctx.provider.animate_clip(req))
             last = media.frame_png(ctx.project.assets.path(asset), at="last")
             creq = CheckRequest(kind="clip", image=last, references=[still], reference_roles=["keyframe"],
@@ -52,7 +55,7 @@ def make_clip(ctx: Context, story: Take, n: int, *, regenerate: bool = False) ->
             history.append({"attempt": attempt, "asset": asset, "score": check.score, "issues": check.issues})
             if best is None or check.score > best[1]:
                 best = (asset, check.score, check.issues)
-            if check.score >= CLIP_DRIFT_THRESHOLD:
+            if check.score >= SCORE_THRESHOLD:
                 break
             fix = check.issues or ["keep the shot closer to the keyframe"]
             ctx.job.say(f"Clip {n}: drift score {check.score:.2f}, correcting")

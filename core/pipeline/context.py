@@ -19,15 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.errors import Cancelled, DailiesError
+from core.errors import BudgetExceeded, Cancelled, DailiesError
 from core.models import CheckResult, LabelMapping, Media, StoryPlan
 from core.store import Project, Take
 from core.store.calls import recipe_hash
 
-RESULT_TYPES = {"plan_story": StoryPlan, "map_labels": LabelMapping, "check": CheckResult}
+RESULT_TYPES = {"plan_story": StoryPlan, "refine_plan": StoryPlan, "map_labels": LabelMapping, "check": CheckResult}
 SCORE_THRESHOLD = 0.80
 MAX_ATTEMPTS = 3
-CLIP_DRIFT_THRESHOLD = 0.55  # a camera move legitimately changes the frame; only real drift should fail
 MAX_CLIP_ATTEMPTS = 3        # the first try plus at most 2 corrections
 
 
@@ -103,6 +102,7 @@ class Context:
         if cached is not None:
             return self._replay(operation, cached), 0.0
         self.check_cancel()
+        self._check_budget(operation, params)
         t0 = time.monotonic()
         try:
             out = fn()
@@ -124,6 +124,16 @@ class Context:
                                params=params, inputs=inputs, outcome="ok", latency_s=latency, cost_usd=cost,
                                result=result.model_dump(), job=self.job_id, slot=slot)
         return result, cost
+
+    def _check_budget(self, operation: str, params: dict) -> None:
+        cap = self.project.setting("budget_usd")
+        if not cap:
+            return
+        estimate = self.provider.estimate(operation, params)
+        spent = self.project.calls.totals()["cost_usd"]
+        if spent + estimate > cap:
+            raise BudgetExceeded(f"Budget cap ${cap:.2f} reached: ${spent:.2f} spent and this {operation} would cost "
+                                 f"about ${estimate:.2f}. Raise the cap in Settings to continue.")
 
     def _replay(self, operation: str, row: dict) -> Any:
         if row["output_asset"]:

@@ -9,48 +9,56 @@ fix prompts, as for sheets.
 from __future__ import annotations
 
 from core.errors import InputError
+from core.models import Character, Scene
 from core.pipeline import prompts
 from core.pipeline.context import MAX_ATTEMPTS, SCORE_THRESHOLD, Context, StepResult
-from core.pipeline.plan import story_of
+from core.pipeline.parts import part
 from core.providers.base import CheckRequest, KeyframeRequest
 from core.store import Take
 
 MAX_REFERENCES = 3
 
 
-def make_keyframe(ctx: Context, story: Take, n: int, *, regenerate: bool = False) -> Take:
-    plan = story_of(story)
-    if not 1 <= n <= len(plan.scenes):
-        raise InputError(f"Scene {n} does not exist: the story has scenes 1 to {len(plan.scenes)}.")
-    scene = plan.scene(n)
+def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
+    scene_take = ctx.project.takes.head(f"scene/{n}", ctx.branch)
+    if scene_take is None:
+        raise InputError(f"Scene {n} does not exist in the story; check the shot list.")
+    scene = Scene.model_validate(scene_take.payload)
+    look = part(ctx.project, "look", ctx.branch)
+    style, palette = look.payload["style"], look.payload["palette"]
     slot = f"keyframe/{n}"
     heads = ctx.project.takes
+    characters = []
     refs: list[tuple[str, Take]] = []
     for name in scene.characters_present:
+        char_take = heads.head(f"character/{name}", ctx.branch)
         sheet = heads.head(f"sheet/{name}", ctx.branch)
-        if sheet is None:
+        if char_take is None or sheet is None:
             raise InputError(f"Scene {n} needs the sheet of {name}; make the sheets first.")
+        characters.append(char_take)
         refs.append((f"sheet/{name}", sheet))
     refs = refs[:MAX_REFERENCES]
     previous = heads.head(f"keyframe/{n - 1}", ctx.branch) if n > 1 else None
     if previous is not None and len(refs) < MAX_REFERENCES:
         refs.append((f"keyframe/{n - 1}", previous))
     roles = [r if r.startswith("sheet/") else "previous" for r, _ in refs]
-    inputs = {"story": story.id, **{r: t.id for r, t in refs}}
+    descriptions = [Character.model_validate(c.payload) for c in characters]
+    inputs = {f"scene/{n}": scene_take.id, "look": look.id, **{c.slot: c.id for c in characters},
+              **{r: t.id for r, t in refs}}
     scene_look = scene.model_dump(include={"title", "description", "characters_present", "setting", "camera",
                                            "mood", "action"})
     recipe = {"step": "keyframe", "provider": ctx.provider.name,
               "models": [ctx.provider.models.get(r) for r in ("image", "check")], "scene": scene_look,
-              "style": plan.style, "palette": plan.palette, "references": [t.asset for _, t in refs],
-              "descriptions": [c.visual_description for c in plan.characters if c.name in scene.characters_present]}
+              "style": style, "palette": palette, "references": [t.asset for _, t in refs],
+              "descriptions": [c.visual_description for c in descriptions]}
 
     def make(variant: int) -> StepResult:
         images = [ctx.project.assets.read(t.asset) for _, t in refs]
         hashes = [t.asset for _, t in refs]
         best, fix, total, history = None, None, 0.0, []
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            prompt = prompts.keyframe_prompt(plan, scene, roles, fix)
-            req = KeyframeRequest(scene=scene, style=plan.style, palette=plan.palette, references=images,
+            prompt = prompts.keyframe_prompt(style, palette, scene, descriptions, roles, fix)
+            req = KeyframeRequest(scene=scene, style=style, palette=palette, references=images,
                                   reference_roles=roles, prompt=prompt, attempt=attempt, variant=variant)
             asset, cost = ctx.call("compose_keyframe", slot=slot, model_role="image", prompt=prompt,
                                    params={"variant": variant, "attempt": attempt}, inputs=hashes,

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from core import media
 from core.errors import InputError
-from core.models import StoryPlan
+from core.models import ASPECT_RATIOS, StoryPlan
 from core.pipeline import prompts
 from core.pipeline.context import Context, StepResult
+from core.pipeline.parts import part_moves
 from core.providers.base import PlanRequest
 from core.store import Project, Take
 from core.store.calls import recipe_hash
@@ -42,14 +43,19 @@ def reference_labels(project: Project, branch: str | None = None) -> list[str]:
 
 
 def plan_story(ctx: Context, concept: str, *, scenes: int | None = None, style: str | None = None,
-               aspect_ratio: str = "16:9", regenerate: bool = False) -> Take:
+               aspect_ratio: str = "16:9", labels: list[str] | None = None, regenerate: bool = False) -> Take:
+    """Plan the story; `labels` are the names of the people whose photos will be uploaded (default: the
+    labels of the references already uploaded)."""
     concept = " ".join((concept or "").split())
     if not concept:
         raise InputError("The concept is empty: describe the film in one line, e.g. "
                          "\"A curious fox meets a wise owl in an enchanted autumn forest\".")
     if scenes is not None and not 1 <= scenes <= 12:
         raise InputError(f"--scenes {scenes} is out of range: choose 1 to 12 scenes.")
-    labels = reference_labels(ctx.project, ctx.branch)
+    if aspect_ratio not in ASPECT_RATIOS:
+        raise InputError(f"Aspect ratio {aspect_ratio!r} is not supported; choose {', '.join(ASPECT_RATIOS)}.")
+    labels = list(dict.fromkeys(" ".join(x.split()) for x in labels if x.strip())) if labels is not None \
+        else reference_labels(ctx.project, ctx.branch)
     prompt = prompts.plan_prompt(concept, labels, scenes, style, aspect_ratio)
     recipe = {"step": "plan", "provider": ctx.provider.name, "model": ctx.provider.models.get("plan"),
               "prompt": prompt}
@@ -65,6 +71,8 @@ def plan_story(ctx: Context, concept: str, *, scenes: int | None = None, style: 
                           model=ctx.provider.models.get("plan"))
 
     take = ctx.produce("story", recipe_of=recipe, inputs={}, make=make, regenerate=regenerate)
+    ctx.project.takes.set_heads(part_moves(ctx.project, take, branch=ctx.branch, job=ctx.job_id),
+                                branch=ctx.branch, job=ctx.job_id)
     ctx.job.step_done(f"Planned “{story_of(take).title}”")
     map_references(ctx, take)
     return take

@@ -7,7 +7,7 @@ fix prompts name the problems the check found and nothing else.
 """
 from __future__ import annotations
 
-from core.models import Character, Scene, StoryPlan
+from core.models import Character, Scene
 
 
 def plan_prompt(concept: str, labels: list[str], scenes: int | None, style: str | None, aspect_ratio: str) -> str:
@@ -29,28 +29,29 @@ def plan_prompt(concept: str, labels: list[str], scenes: int | None, style: str 
     return "\n".join(lines)
 
 
-def sheet_prompt(plan: StoryPlan, character: Character, has_photo: bool, fix: list[str] | None = None) -> str:
+def sheet_prompt(style: str, palette: list[str], character: Character, has_photo: bool,
+                 fix: list[str] | None = None) -> str:
     if has_photo:
-        head = (f"{plan.style}. Transform this photo into a character portrait while preserving the person's exact"
+        head = (f"{style}. Transform this photo into a character portrait while preserving the person's exact"
                 " facial features, face shape and likeness.")
     else:
-        head = f"{plan.style}. A character portrait."
+        head = f"{style}. A character portrait."
     text = (f"{head} {character.visual_description} Standing in a neutral three-quarter pose against a plain light"
             f" gray background. Character design reference sheet, name label '{character.name}'."
-            f" Palette: {', '.join(plan.palette)}.")
+            f" Palette: {', '.join(palette)}.")
     return _with_fix(text, fix)
 
 
-def keyframe_prompt(plan: StoryPlan, scene: Scene, roles: list[str], fix: list[str] | None = None) -> str:
+def keyframe_prompt(style: str, palette: list[str], scene: Scene, characters: list[Character], roles: list[str],
+                    fix: list[str] | None = None) -> str:
     refs = "; ".join(
         f"image {i + 1} is the reference sheet of {r.split('/', 1)[1]}" if r.startswith("sheet/")
         else f"image {i + 1} is the previous scene's keyframe (match its lighting and continuity)"
         for i, r in enumerate(roles))
-    people = " ".join(
-        f"{c.name}: {c.visual_description}" for c in plan.characters if c.name in scene.characters_present)
-    text = (f"{plan.style}. Scene {scene.scene_id}, '{scene.title}'. Setting: {scene.setting}. Mood: {scene.mood}."
+    people = " ".join(f"{c.name}: {c.visual_description}" for c in characters)
+    text = (f"{style}. Scene {scene.scene_id}, '{scene.title}'. Setting: {scene.setting}. Mood: {scene.mood}."
             f" Action: {scene.action}. Camera framing for a {scene.camera} shot. {people} References: {refs}."
-            f" Keep every character exactly as in their reference sheet. Palette: {', '.join(plan.palette)}.")
+            f" Keep every character exactly as in their reference sheet. Palette: {', '.join(palette)}.")
     return _with_fix(text, fix)
 
 

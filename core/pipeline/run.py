@@ -18,6 +18,7 @@ from core.pipeline.clips import make_clip
 from core.pipeline.context import Context
 from core.pipeline.cut import assemble_cut, export_cut
 from core.pipeline.keyframes import make_keyframe
+from core.pipeline.parts import sync_parts
 from core.pipeline.plan import plan_story, story_of
 from core.pipeline.script import write_script
 from core.pipeline.sheets import make_sheet
@@ -42,6 +43,7 @@ def run_film(ctx: Context, *, concept: str | None = None, scenes: int | None = N
         story = plan_story(ctx, concept, scenes=scenes, style=style, aspect_ratio=aspect_ratio)
     else:
         story = current_story(ctx)
+    sync_parts(ctx.project, story, branch=ctx.branch, job=ctx.job_id)
     plan = story_of(story)
     n = len(plan.scenes)
     ctx.job.plan_units(1 + len(plan.characters) + 2 * n + 2)
@@ -59,8 +61,8 @@ def regenerate_scene(ctx: Context, scene: int) -> dict:
     if not 1 <= scene <= len(plan.scenes):
         raise InputError(f"Scene {scene} does not exist: the story has scenes 1 to {len(plan.scenes)}.")
     ctx.job.plan_units(3)
-    make_keyframe(ctx, story, scene, regenerate=True)
-    make_clip(ctx, story, scene, regenerate=True)
+    make_keyframe(ctx, scene, regenerate=True)
+    make_clip(ctx, scene, regenerate=True)
     cut = assemble_cut(ctx, story)
     path = export_cut(ctx.project, cut, branch=ctx.branch)
     return {"cut": cut.id, "asset": cut.asset, "path": str(path)}
@@ -71,7 +73,7 @@ def _make_media(ctx: Context, story: Take) -> None:
     errors: list[BaseException] = []
     with cf.ThreadPoolExecutor(SHEET_WORKERS, thread_name_prefix="sheet") as sheet_pool, \
             cf.ThreadPoolExecutor(CLIP_WORKERS, thread_name_prefix="clip") as clip_pool:
-        sheets = {c.name: sheet_pool.submit(make_sheet, ctx, story, c.name) for c in plan.characters}
+        sheets = {c.name: sheet_pool.submit(make_sheet, ctx, c.name) for c in plan.characters}
         clips = []
         try:
             for scene in plan.scenes:
@@ -79,8 +81,8 @@ def _make_media(ctx: Context, story: Take) -> None:
                     if name in sheets:
                         sheets[name].result()
                 ctx.check_cancel()
-                make_keyframe(ctx, story, scene.scene_id)
-                clips.append(clip_pool.submit(make_clip, ctx, story, scene.scene_id))
+                make_keyframe(ctx, scene.scene_id)
+                clips.append(clip_pool.submit(make_clip, ctx, scene.scene_id))
             for f in sheets.values():  # characters that appear in no scene still get their sheet
                 f.result()
         except BaseException as err:  # stop starting work; let running steps finish and keep their takes

@@ -8,33 +8,36 @@ as a fix prompt, up to MAX_ATTEMPTS, and the best attempt becomes the take.
 from __future__ import annotations
 
 from core.errors import InputError
+from core.models import Character
 from core.pipeline import prompts
 from core.pipeline.context import MAX_ATTEMPTS, SCORE_THRESHOLD, Context, StepResult
-from core.pipeline.plan import story_of
+from core.pipeline.parts import part
 from core.providers.base import CheckRequest, SheetRequest
 from core.store import Take
 
 
-def make_sheet(ctx: Context, story: Take, name: str, *, regenerate: bool = False) -> Take:
-    plan = story_of(story)
-    character = plan.character(name)
-    if character is None:
-        raise InputError(f"There is no character {name!r} in the story; characters: "
-                         f"{', '.join(c.name for c in plan.characters)}.")
+def make_sheet(ctx: Context, name: str, *, regenerate: bool = False) -> Take:
     slot = f"sheet/{name}"
+    char_take = ctx.project.takes.head(f"character/{name}", ctx.branch)
+    if char_take is None:
+        raise InputError(f"There is no character {name!r} in the story; plan or edit the story first.")
+    character = Character.model_validate(char_take.payload)
+    look = part(ctx.project, "look", ctx.branch)
+    style, palette = look.payload["style"], look.payload["palette"]
     ref = ctx.project.takes.head(f"reference/{name}", ctx.branch)
-    inputs = {"story": story.id, **({f"reference/{name}": ref.id} if ref else {})}
+    inputs = {f"character/{name}": char_take.id, "look": look.id,
+              **({f"reference/{name}": ref.id} if ref else {})}
     recipe = {"step": "sheet", "provider": ctx.provider.name, "models": [ctx.provider.models.get(r) for r in
                                                                          ("image", "check")],
-              "character": character.model_dump(), "style": plan.style, "palette": plan.palette,
+              "character": char_take.payload, "style": style, "palette": palette,
               "photo": ref.asset if ref else None}
 
     def make(variant: int) -> StepResult:
         photo = ctx.project.assets.read(ref.asset) if ref else None
         best, fix, total, history = None, None, 0.0, []
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            prompt = prompts.sheet_prompt(plan, character, photo is not None, fix)
-            req = SheetRequest(character=character, style=plan.style, palette=plan.palette, photo=photo,
+            prompt = prompts.sheet_prompt(style, palette, character, photo is not None, fix)
+            req = SheetRequest(character=character, style=style, palette=palette, photo=photo,
                                prompt=prompt, attempt=attempt, variant=variant)
             asset, cost = ctx.call("make_sheet", slot=slot, model_role="image", prompt=prompt,
                                    params={"variant": variant, "attempt": attempt},

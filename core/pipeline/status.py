@@ -7,16 +7,20 @@ half-finished project shows what is missing.
 from __future__ import annotations
 
 from core.pipeline.cut import export_path
+from core.pipeline.parts import parts_of
 from core.pipeline.plan import story_of
 from core.store import Project
 
 
 def planned_slots(project: Project, branch: str) -> list[str]:
     heads = project.takes.head_ids(branch)
-    slots = ["story"] + sorted(s for s in heads if s.startswith("reference/"))
+    slots = ["story"]
     story = project.takes.head("story", branch)
     if story is not None:
         plan = story_of(story)
+        slots += list(parts_of(plan))
+    slots += sorted(s for s in heads if s.startswith("reference/"))
+    if story is not None:
         slots += [f"sheet/{c.name}" for c in plan.characters]
         slots += [f"keyframe/{s.scene_id}" for s in plan.scenes]
         slots += [f"clip/{s.scene_id}" for s in plan.scenes]
@@ -28,7 +32,7 @@ def planned_slots(project: Project, branch: str) -> list[str]:
 def status(project: Project, branch: str | None = None) -> dict:
     branch = branch or project.branch
     heads = project.takes.heads(branch)
-    head_ids = {s: t.id for s, t in heads.items()}
+    stale = stale_slots(project, branch)
     counts = project.takes.counts()
     slots = []
     for slot in planned_slots(project, branch):
@@ -38,7 +42,7 @@ def status(project: Project, branch: str | None = None) -> dict:
             "head": take.id if take else None,
             "asset": take.asset if take else None,
             "takes": counts.get(slot, 0),
-            "stale": bool(take and project.takes.stale(take, head_ids)),
+            "stale": slot in stale,
             "score": take.score if take else None,
             "origin": take.origin if take else None,
         })
@@ -55,3 +59,10 @@ def status(project: Project, branch: str | None = None) -> dict:
         "cut": {"path": str(cut_path) if cut_path and cut_path.exists() else None,
                 "asset": cut.asset if cut else None, "take": cut.id if cut else None},
     }
+
+
+def stale_slots(project: Project, branch: str | None = None) -> set[str]:
+    """The slots whose head was made from inputs that have since moved ("needs regen")."""
+    heads = project.takes.heads(branch)
+    ids = {s: t.id for s, t in heads.items()}
+    return {s for s, t in heads.items() if project.takes.stale(t, ids)}

@@ -28,6 +28,13 @@ class PlanRequest:
 
 
 @dataclass(frozen=True)
+class RefineRequest:
+    plan: StoryPlan
+    instruction: str
+    prompt: str
+
+
+@dataclass(frozen=True)
 class SheetRequest:
     character: Character
     style: str
@@ -77,7 +84,9 @@ class Provider(Protocol):
     key_env_var: ClassVar[str | None]
     models: dict[str, str]
 
+    def estimate(self, operation: str, params: dict) -> float: ...
     def plan_story(self, req: PlanRequest) -> tuple[StoryPlan, float]: ...
+    def refine_plan(self, req: RefineRequest) -> tuple[StoryPlan, float]: ...
     def map_labels(self, labels: list[str], plan: StoryPlan) -> tuple[LabelMapping, float]: ...
     def make_sheet(self, req: SheetRequest) -> Media: ...
     def check(self, req: CheckRequest) -> tuple[CheckResult, float]: ...

@@ -24,8 +24,10 @@ from core.errors import MediaError
 from core.models import CheckResult, LabelMapping, Media, StoryPlan
 from core.providers import offline_art as art
 from core.providers import register
-from core.providers.base import CheckRequest, ClipRequest, KeyframeRequest, PlanRequest, SheetRequest
+from core.providers.base import (CheckRequest, ClipRequest, KeyframeRequest, PlanRequest, RefineRequest,
+                                 SheetRequest)
 from core.providers.offline_plan import plan_offline
+from core.providers.offline_refine import refine_offline
 
 
 def seed_of(*parts) -> int:
@@ -38,15 +40,21 @@ class OfflineProvider:
     needs_key: ClassVar[bool] = False
     key_env_var: ClassVar[str | None] = None
 
-    def __init__(self, **_options):
+    def __init__(self, **_options):  # model overrides do not apply: the offline models are built in
         self.models = {"plan": "offline-planner-1", "image": "offline-art-1", "check": "offline-similarity-1",
                        "video": "offline-camera-1"}
+
+    def estimate(self, operation: str, params: dict) -> float:
+        return 0.0  # free
 
     # -- text ----------------------------------------------------------------------------------
     def plan_story(self, req: PlanRequest) -> tuple[StoryPlan, float]:
         plan = plan_offline(req.concept, req.labels, req.scenes, req.style, req.aspect_ratio,
                             seed=seed_of(req.concept, req.variant))
         return plan, 0.0
+
+    def refine_plan(self, req: RefineRequest) -> tuple[StoryPlan, float]:
+        return refine_offline(req.plan, req.instruction), 0.0
 
     def map_labels(self, labels: list[str], plan: StoryPlan) -> tuple[LabelMapping, float]:
         """Closest name by spelling, then by role ("Fox" -> the character whose role is fox), then in order."""
@@ -103,8 +111,8 @@ class OfflineProvider:
                     issues.append(f"{role.split('/', 1)[1]} looks off-model; match the reference sheet")
             score = min(scores) if scores else art.similarity(image, art.load_image(req.references[0])) \
                 if req.references else 1.0
-        else:  # clip: how far the last frame drifted from the keyframe
-            score = art.similarity(image, art.load_image(req.references[0]))
+        else:  # clip: is the last frame still a view of the keyframe?
+            score = framing(image, art.load_image(req.references[0]))
             issues = [] if score >= 0.8 else ["the shot drifts away from the keyframe"]
         return CheckResult(score=round(float(score), 4), issues=issues), 0.0
 
@@ -207,6 +215,24 @@ def _camera_path(c: str, jitter: float):
         z = lin(1.0, 1.22)
         return lambda t: (0.5 + jitter * t, 0.5 - 0.02 * t, z(t))
     return lambda t: (0.5 + 0.01 * math.sin(math.pi * t), 0.5, 1.05 + 0.02 * t)  # static: a breathing hold
+
+
+def framing(frame: Image.Image, keyframe: Image.Image) -> float:
+    """How well a video frame matches some window of its keyframe, 0..1.
+
+    A camera move shows a zoomed or panned window of the keyframe, so the frame is matched, at the
+    zooms a move can reach, against the keyframe by normalised cross-correlation (match_template);
+    a frame whose content drifted (new objects, changed faces) matches no window well.
+    """
+    from skimage.feature import match_template
+
+    key = np.asarray(keyframe.convert("L").resize((320, 180), Image.Resampling.BILINEAR), dtype=np.float32)
+    best = -1.0
+    for zoom in (1.0, 1.08, 1.16, 1.24, 1.32):
+        w, h = round(320 / zoom), round(180 / zoom)
+        needle = np.asarray(frame.convert("L").resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32)
+        best = max(best, float(match_template(key, needle).max()))
+    return float(np.clip(best, 0.0, 1.0))
 
 
 def palette_fit(img: Image.Image, prompt: str) -> float:

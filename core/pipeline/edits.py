@@ -1,0 +1,106 @@
+"""Changing the story by hand or by asking: edits, chat refinements, approval.
+
+Every change is a new story take whose parent is the old head (nothing is
+overwritten), and its parts (`look`, `character/NAME`, `scene/N`) move in the
+same undo group, so "undo" takes back the whole edit. A refinement asks the
+provider for a revised plan from an instruction ("make the owl grumpier") and
+records the instruction with the answer. Approval pins the story take that the
+sheets may be made from; an edit after approval needs a new approval.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import ValidationError
+
+from core.errors import InputError
+from core.models import Scene, StoryPlan
+from core.pipeline.context import Context
+from core.pipeline.parts import part_moves
+from core.pipeline.plan import story_of
+from core.providers.base import RefineRequest
+from core.store import Project, Take
+
+
+def _head_story(project: Project, branch: str | None) -> Take:
+    story = project.takes.head("story", branch)
+    if story is None:
+        raise InputError("There is no story yet: write a concept and press Plan first.")
+    return story
+
+
+def _commit(project: Project, old: Take, plan: StoryPlan, *, origin: str, note: str | None,
+            branch: str | None, job: int | None = None, extra: dict[str, Any] | None = None,
+            provider: str | None = None, cost: float = 0.0) -> Take:
+    payload = {**old.payload, "plan": plan.model_dump(), **(extra or {})}
+    take = project.takes.add("story", payload=payload, origin=origin, parent=old.id, note=note, job=job,
+                             provider=provider, cost_usd=cost)
+    moves = {"story": take.id, **part_moves(project, take, branch=branch, job=job)}
+    project.takes.set_heads(moves, branch=branch, job=job, grp=None if job else f"edit:{uuid.uuid4().hex}")
+    return take
+
+
+def edit_story(project: Project, changes: dict[str, Any], *, branch: str | None = None,
+               note: str = "edited by hand") -> Take:
+    """Apply field changes to the plan (title, logline, style, palette, characters, scenes...) as a new take."""
+    old = _head_story(project, branch)
+    data = {**story_of(old).model_dump(), **changes}
+    try:
+        plan = StoryPlan.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise InputError(f"The story edit is not valid at {where}: {first['msg']}.") from None
+    names = {c.name for c in plan.characters}
+    for s in plan.scenes:
+        unknown = [n for n in s.characters_present if n not in names]
+        if unknown:
+            raise InputError(f"Scene {s.scene_id} lists {', '.join(unknown)}, who is not a character of the story.")
+    if [s.scene_id for s in plan.scenes] != list(range(1, len(plan.scenes) + 1)):
+        plan.scenes = [s.model_copy(update={"scene_id": i}) for i, s in enumerate(plan.scenes, start=1)]
+    if plan == story_of(old):
+        return old
+    return _commit(project, old, plan, origin="edited", note=note, branch=branch)
+
+
+def edit_scenes(project: Project, scenes: list[dict[str, Any]], *, branch: str | None = None) -> Take:
+    """The shot list as edited in a table: each row a scene; rows keep their order."""
+    rows = [{**row, "scene_id": i} for i, row in enumerate(scenes, start=1)]
+    return edit_story(project, {"scenes": [Scene.model_validate(r).model_dump() for r in rows]}, branch=branch,
+                      note="shot list edited")
+
+
+def refine_story(ctx: Context, instruction: str) -> Take:
+    """Ask the provider to revise the plan; the answer is a new take recording the instruction."""
+    instruction = " ".join((instruction or "").split())
+    if not instruction:
+        raise InputError("Say how to change the story, e.g. \"make the owl grumpier\".")
+    old = _head_story(ctx.project, ctx.branch)
+    plan = story_of(old)
+    prompt = f"Revise this StoryPlan. Instruction: {instruction}\nKeep everything the instruction does not touch."
+    req = RefineRequest(plan=plan, instruction=instruction, prompt=prompt)
+    new_plan, cost = ctx.call("refine_plan", slot="story", model_role="plan", prompt=prompt,
+                              params={"plan": plan.model_dump()}, inputs=[], fn=lambda: ctx.provider.refine_plan(req))
+    ctx.job.step_done(f"Refined: {instruction}")
+    return _commit(ctx.project, old, new_plan, origin="generated", note=instruction, branch=ctx.branch,
+                   job=ctx.job_id, extra={"instruction": instruction}, provider=ctx.provider.name, cost=cost)
+
+
+def approve_story(project: Project, *, branch: str | None = None) -> Take:
+    story = _head_story(project, branch)
+    project.set_setting(f"approved/{branch or project.branch}", story.id)
+    return story
+
+
+def is_approved(project: Project, branch: str | None = None) -> bool:
+    """Approved when the head is the approved take or an edit/refinement of it; a fresh plan needs approval."""
+    approved = project.setting(f"approved/{branch or project.branch}")
+    take = project.takes.head("story", branch)
+    while take is not None and approved is not None:
+        if take.id == approved:
+            return True
+        if take.origin == "generated" and "instruction" not in (take.payload or {}):
+            return False  # a plan made from the concept starts a new line
+        take = project.takes.get(take.parent) if take.parent else None
+    return False

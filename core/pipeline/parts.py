@@ -1,0 +1,74 @@
+"""The story, split into the parts that other work depends on.
+
+`story` holds the whole plan, but a keyframe only depends on its own scene, a
+sheet only on its own character and the film's look. So every story take is
+projected into `look`, `character/NAME` and `scene/N` slots, and downstream
+takes record those as their inputs. Editing scene 2's action then moves only
+`scene/2`'s head, and only what was made from scene 2 reports "needs regen".
+
+A part's take is its content: the same content reuses the same take (found by
+recipe), so re-syncing an unchanged story moves nothing and writes nothing.
+"""
+from __future__ import annotations
+
+from core.models import StoryPlan
+from core.store import Project, Take
+from core.store.calls import recipe_hash
+
+
+def parts_of(plan: StoryPlan) -> dict[str, dict]:
+    parts: dict[str, dict] = {"look": {"style": plan.style, "palette": plan.palette,
+                                       "aspect_ratio": plan.aspect_ratio}}
+    for c in plan.characters:
+        parts[f"character/{c.name}"] = c.model_dump()
+    for s in plan.scenes:
+        parts[f"scene/{s.scene_id}"] = s.model_dump()
+    return parts
+
+
+def is_part(slot: str) -> bool:
+    return slot == "look" or slot.startswith(("character/", "scene/"))
+
+
+def part_moves(project: Project, story: Take, *, branch: str | None = None,
+               job: int | None = None) -> dict[str, int | None]:
+    """The head moves that make every part slot match `story` (new part takes are written as needed).
+
+    Callers apply them with `set_heads`, together with the story's own move when there is one, so an
+    edit and its parts are undone as one step."""
+    from core.pipeline.plan import story_of
+
+    branch = branch or project.branch
+    wanted = parts_of(story_of(story))
+    heads = project.takes.heads(branch)
+    moves: dict[str, int | None] = {}
+    for slot, payload in wanted.items():
+        recipe = recipe_hash({"part": slot, "content": payload})
+        head = heads.get(slot)
+        if head is not None and head.recipe == recipe:
+            continue
+        take = project.takes.with_recipe(slot, recipe)
+        if take is None:
+            take = project.takes.add(slot, payload=payload, origin="edited" if story.origin == "edited" else
+                                     "generated", recipe=recipe, job=job, parent=head.id if head else None,
+                                     note=f"from story take {story.id}")
+        moves[slot] = take.id
+    for slot in heads:
+        if is_part(slot) and slot not in wanted:  # a scene or character the story no longer has
+            moves[slot] = None
+    return moves
+
+
+def sync_parts(project: Project, story: Take, *, branch: str | None = None, job: int | None = None) -> list[str]:
+    moves = part_moves(project, story, branch=branch, job=job)
+    project.takes.set_heads(moves, branch=branch, job=job)
+    return sorted(moves)
+
+
+def part(project: Project, slot: str, branch: str | None = None) -> Take:
+    from core.errors import InputError
+
+    take = project.takes.head(slot, branch)
+    if take is None:
+        raise InputError(f"The story has no {slot.replace('/', ' ')}; plan or edit the story first.")
+    return take

@@ -1,0 +1,52 @@
+"""The pipeline's entry points as job kinds: name -> function(ctx, **params) -> JSON-able result.
+
+The job runner knows nothing about films; the UI and the CLI submit these by
+name with JSON parameters, which is also what makes a job resumable: its row
+holds everything needed to run it again.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+from collections.abc import Callable
+
+from core.pipeline import run
+from core.pipeline.context import Context
+from core.pipeline.edits import refine_story
+from core.pipeline.keyframes import make_keyframe
+from core.pipeline.plan import plan_story, story_of
+from core.pipeline.sheets import make_sheet
+
+
+def plan(ctx: Context, concept: str, scenes: int | None = None, style: str | None = None,
+         aspect_ratio: str = "16:9", labels: list[str] | None = None, regenerate: bool = False) -> dict:
+    ctx.job.plan_units(1)
+    take = plan_story(ctx, concept, scenes=scenes, style=style, aspect_ratio=aspect_ratio, labels=labels,
+                      regenerate=regenerate)
+    return {"story": take.id}
+
+
+def refine(ctx: Context, instruction: str) -> dict:
+    ctx.job.plan_units(1)
+    return {"story": refine_story(ctx, instruction).id}
+
+
+def sheets(ctx: Context, names: list[str] | None = None, regenerate: bool = False) -> dict:
+    """Make (or regenerate) the sheets of `names` (default: every character), in parallel."""
+    story = run.current_story(ctx)
+    names = names or [c.name for c in story_of(story).characters]
+    ctx.job.plan_units(len(names))
+    with cf.ThreadPoolExecutor(run.SHEET_WORKERS, thread_name_prefix="sheet") as pool:
+        futures = [pool.submit(make_sheet, ctx, n, regenerate=regenerate) for n in names]
+        takes = [f.result() for f in futures]
+    return {"sheets": {t.slot: t.id for t in takes}}
+
+
+def keyframe(ctx: Context, scene: int, regenerate: bool = False) -> dict:
+    ctx.job.plan_units(1)
+    return {"keyframe": make_keyframe(ctx, scene, regenerate=regenerate).id}
+
+
+KINDS: dict[str, Callable[..., dict]] = {
+    "plan": plan, "refine": refine, "sheets": sheets, "keyframe": keyframe,
+    "make": run.run_film, "regenerate": run.regenerate_scene, "export": run.export,
+}
