@@ -1,7 +1,22 @@
-"""Dailies — the Streamlit entry point: page config and navigation, nothing else."""
+"""Dailies — the Streamlit entry point: page config, navigation and the shared sidebar; nothing else."""
 import streamlit as st
 
-st.set_page_config(page_title="Dailies", page_icon="🎬", layout="wide")
+from ui import sidebar
 
-pages = [st.Page("pages/home.py", title="Dailies", icon="🎬", default=True)]
-st.navigation(pages).run()
+st.set_page_config(page_title="Dailies", page_icon=":material/movie:", layout="wide")
+
+pages = {
+    "Make the film": [
+        st.Page("pages/story.py", title="Story", icon=":material/edit_note:", default=True),
+        st.Page("pages/design.py", title="Design", icon=":material/palette:"),
+        st.Page("pages/shooting.py", title="Shooting", icon=":material/videocam:"),
+        st.Page("pages/generate.py", title="Generate", icon=":material/movie:"),
+    ],
+    "Project": [
+        st.Page("pages/history.py", title="History", icon=":material/history:"),
+        st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
+    ],
+}
+page = st.navigation(pages)
+sidebar.render()
+page.run()

@@ -1,0 +1,77 @@
+"""Design: the film's look, and per character the reference photos and the sheet made from them."""
+import streamlit as st
+
+from core.errors import DailiesError
+from core.pipeline.edits import edit_story, is_approved
+from core.pipeline.plan import add_reference, story_of
+from core.pipeline.status import stale_slots
+from ui import jobs, widgets
+
+st.title("Design")
+project = widgets.need_project()
+busy = jobs.busy(project)
+story = project.takes.head("story")
+if story is None:
+    st.info("Plan a story on the Story page first; its characters appear here.")
+    st.stop()
+plan = story_of(story)
+approved = is_approved(project)
+stale = stale_slots(project)
+
+with st.expander("Look of the film: art style and palette", expanded=False):
+    with st.form("look-form", border=False):
+        style = st.text_input("Art style", value=plan.style)
+        pcols = st.columns(5)
+        palette = [pcols[i].color_picker(f"Colour {i + 1}", value=c, key=f"palette-{i}")
+                   for i, c in enumerate((plan.palette + ["#888888"] * 5)[:5])]
+        if st.form_submit_button("Save look", disabled=busy):
+            try:
+                edit_story(project, {"style": style, "palette": palette}, note="look edited")
+                st.rerun()
+            except DailiesError as err:
+                st.error(str(err))
+
+if not approved:
+    st.warning("Approve the story on the Story page before making sheets.")
+top = st.columns([1, 3])
+if top[0].button("Make all sheets", type="primary", disabled=busy or not approved, width="stretch"):
+    jobs.submit(project, "sheets", {}, label="Sheets")
+    st.rerun()
+
+seen = st.session_state.setdefault("uploads-seen", set())
+cols = st.columns(2)
+for i, c in enumerate(plan.characters):
+    with cols[i % 2].container(border=True):
+        st.subheader(c.name)
+        st.caption(c.role)
+        ref_slot, sheet_slot = f"reference/{c.name}", f"sheet/{c.name}"
+        ref, sheet = project.takes.head(ref_slot), project.takes.head(sheet_slot)
+        photo_col, sheet_col = st.columns(2)
+        with photo_col:
+            st.markdown("**Reference photo**")
+            if ref is not None:
+                widgets.picture(project, ref, size="m")
+            else:
+                st.caption("No photo: the sheet is drawn from the description.")
+            files = st.file_uploader(f"Upload photos of {c.name}", type=["jpg", "jpeg", "png", "webp"],
+                                     accept_multiple_files=True, key=f"upload-{c.name}", disabled=busy)
+            for f in files or []:
+                if f.file_id in seen:
+                    continue
+                seen.add(f.file_id)  # a file is stored once, not again on every rerun
+                try:
+                    add_reference(project, c.name, f.getvalue(), filename=f.name)
+                    st.toast(f"{f.name} added for {c.name}")
+                except DailiesError as err:
+                    st.error(str(err))
+            widgets.take_strip(project, ref_slot, head=ref, disabled=busy, key=f"ref-{i}")
+        with sheet_col:
+            st.markdown("**Sheet**")
+            widgets.picture(project, sheet, size="m")
+            widgets.badges(sheet, sheet_slot in stale)
+            label = "Regenerate sheet" if sheet else "Make sheet"
+            if st.button(label, key=f"sheet-{i}", disabled=busy or not approved, width="stretch"):
+                jobs.submit(project, "sheets", {"names": [c.name], "regenerate": sheet is not None and
+                                                sheet_slot not in stale}, label=f"Sheet for {c.name}")
+                st.rerun()
+        widgets.take_strip(project, sheet_slot, head=sheet, disabled=busy, key=f"sheet-{i}")

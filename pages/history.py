@@ -1,0 +1,79 @@
+"""History: the branch's timeline of head moves, restore any take, undo, fork, compare two takes."""
+import json
+
+import streamlit as st
+from streamlit_extras.image_compare_slider import image_compare_slider
+
+from core.errors import DailiesError
+from core.thumbs import thumb_path
+from ui import jobs, widgets
+
+st.title("History")
+project = widgets.need_project()
+busy = jobs.busy(project)
+
+c1, c2, _ = st.columns([1, 2, 2])
+if c1.button("Undo", disabled=busy, width="stretch", help="Put back the last change on this branch"):
+    try:
+        slots = project.takes.undo()
+        st.toast(f"Undid the last change to {', '.join(slots)}")
+        st.rerun()
+    except DailiesError as err:
+        st.error(str(err))
+with c2.popover("Fork this branch", disabled=busy):
+    name = st.text_input("Branch name", key="history-fork")
+    if st.button("Fork and switch", key="history-fork-go"):
+        try:
+            project.takes.fork(name)
+            st.rerun()
+        except DailiesError as err:
+            st.error(str(err))
+
+st.subheader(f"Timeline of branch {project.branch}")
+events = project.takes.events(limit=200)
+if not events:
+    st.caption("Nothing has happened on this branch yet.")
+else:
+    st.dataframe([{"when": e["created"][:19].replace("T", " "), "what": e["kind"], "slot": e["slot"],
+                   "from take": e["old_take"], "to take": e["new_take"], "job": e["job"]} for e in events],
+                 hide_index=True, width="stretch", height=280)
+
+slots = sorted(project.takes.counts())
+if not slots:
+    st.stop()
+st.subheader("Takes")
+slot = st.selectbox("Slot", slots, index=slots.index("story") if "story" in slots else 0)
+takes = project.takes.of_slot(slot)[::-1]
+head = project.takes.head(slot)
+labels = {t.id: f"#{t.id} · {t.origin} · {t.created[:16].replace('T', ' ')}" + (" · in use" if head and
+                                                                                 t.id == head.id else "")
+          for t in takes}
+pick = st.selectbox("Take", [t.id for t in takes], format_func=labels.get, key=f"restore-{slot}")
+chosen = next(t for t in takes if t.id == pick)
+r1, r2 = st.columns([1, 4])
+if r1.button("Restore this take", disabled=busy or (head is not None and head.id == pick), width="stretch"):
+    project.takes.restore(pick)
+    st.rerun()
+if chosen.note:
+    r2.caption(chosen.note)
+
+st.subheader("Compare two takes")
+if len(takes) < 2:
+    st.caption("This slot has one take; regenerate it to have something to compare.")
+    st.stop()
+a_col, b_col = st.columns(2)
+a = a_col.selectbox("Left", [t.id for t in takes], index=1, format_func=labels.get, key=f"cmp-a-{slot}")
+b = b_col.selectbox("Right", [t.id for t in takes], index=0, format_func=labels.get, key=f"cmp-b-{slot}")
+ta, tb = project.takes.get(a), project.takes.get(b)
+kind = project.assets.row(ta.asset)["ext"] if ta.asset else None
+if kind in ("png", "jpg", "webp"):
+    image_compare_slider(str(thumb_path(project, ta.asset, "l")), str(thumb_path(project, tb.asset, "l")),
+                         label1=f"#{a}", label2=f"#{b}", key=f"slider-{a}-{b}")
+elif kind == "mp4":
+    with a_col:
+        widgets.video(project, ta)
+    with b_col:
+        widgets.video(project, tb)
+else:
+    a_col.code(json.dumps(ta.payload, indent=1)[:6000], language="json")
+    b_col.code(json.dumps(tb.payload, indent=1)[:6000], language="json")

@@ -1,0 +1,52 @@
+"""Settings: provider, model names, budget cap. The API key is read, never shown or stored."""
+import streamlit as st
+
+from core.providers import api_key, get_provider, names
+from core.errors import DailiesError
+from ui import jobs, widgets
+
+st.title("Settings")
+project = widgets.need_project()
+has_key = bool(api_key("XAI_API_KEY"))
+
+st.subheader("Provider")
+available = [n for n in names() if n == "offline" or (n == "xai" and has_key)]
+current = jobs.provider_of(project)
+choice = st.radio("Who makes the pictures and clips", available,
+                  index=available.index(current) if current in available else 0, horizontal=True,
+                  disabled=jobs.busy(project),
+                  format_func={"offline": "offline (free, no network)", "xai": "xai (Grok, paid)"}.get)
+if choice != current:
+    project.set_setting("provider", choice)
+    st.rerun()
+if has_key:
+    st.success("XAI_API_KEY is set (from the environment or Streamlit secrets). It is never shown or saved.")
+else:
+    st.info("To use Grok, set XAI_API_KEY in the environment or in .streamlit/secrets.toml and restart the app. "
+            "Until then the offline provider does everything, free.")
+
+st.subheader("Models")
+try:
+    defaults = get_provider(choice).models
+except DailiesError as err:
+    st.error(str(err))
+    defaults = {}
+overrides = project.setting(f"models/{choice}", {}) or {}
+with st.form("models"):
+    values = {role: st.text_input(role, value=overrides.get(role, model), disabled=choice == "offline")
+              for role, model in defaults.items()}
+    if st.form_submit_button("Save models", disabled=choice == "offline"):
+        project.set_setting(f"models/{choice}", {k: v.strip() for k, v in values.items() if v.strip()})
+        st.toast("Models saved")
+if choice == "offline":
+    st.caption("The offline provider has fixed built-in models.")
+
+st.subheader("Budget")
+cap = project.setting("budget_usd")
+spent = project.calls.totals()["cost_usd"]
+new_cap = st.number_input("Budget cap for this project (USD, 0 = no cap)", min_value=0.0, step=1.0,
+                          value=float(cap or 0.0))
+if new_cap != float(cap or 0.0):
+    project.set_setting("budget_usd", new_cap or None)
+    st.rerun()
+st.caption(f"Spent so far: ${spent:.2f}. A call that would pass the cap is refused before it is made.")

@@ -1,0 +1,91 @@
+"""Shooting: the shot list (edits become scene takes), a keyframe per scene, and the script."""
+import re
+
+import streamlit as st
+
+from core.errors import DailiesError
+from core.models import CAMERA_MOVES, TRANSITIONS
+from core.pipeline.edits import edit_scenes
+from core.pipeline.plan import story_of
+from core.pipeline.status import stale_slots
+from ui import jobs, widgets
+
+st.title("Shooting")
+project = widgets.need_project()
+busy = jobs.busy(project)
+story = project.takes.head("story")
+if story is None:
+    st.info("Plan a story on the Story page first; its scenes appear here.")
+    st.stop()
+plan = story_of(story)
+names = [c.name for c in plan.characters]
+stale = stale_slots(project)
+
+st.subheader("Shot list")
+rows = [{"scene": s.scene_id, "title": s.title, "setting": s.setting, "camera": s.camera, "mood": s.mood,
+         "action": s.action, "duration": s.duration_seconds, "transition": s.transition,
+         "characters": ", ".join(s.characters_present), "description": s.description} for s in plan.scenes]
+cameras = sorted(set(CAMERA_MOVES) | {s.camera for s in plan.scenes})
+edited = st.data_editor(
+    rows, num_rows="dynamic", hide_index=True, width="stretch", disabled=busy, key=f"shots-{story.id}",
+    column_config={
+        "scene": st.column_config.NumberColumn("#", disabled=True, width="small"),
+        "camera": st.column_config.SelectboxColumn("camera", options=cameras, required=True),
+        "duration": st.column_config.NumberColumn("seconds", min_value=1, max_value=15, step=1, required=True),
+        "transition": st.column_config.SelectboxColumn("transition", options=list(TRANSITIONS), required=True),
+        "characters": st.column_config.TextColumn("characters", help=f"Comma separated: {', '.join(names)}"),
+        "description": st.column_config.TextColumn("description", width="medium"),
+    })
+if st.button("Save shot list", type="primary", disabled=busy):
+    scenes = []
+    for r in edited:
+        scenes.append({"title": r.get("title") or "Untitled", "setting": r.get("setting") or plan.scenes[0].setting,
+                       "camera": r.get("camera") or "static", "mood": r.get("mood") or "",
+                       "action": r.get("action") or "", "duration_seconds": int(r.get("duration") or 5),
+                       "transition": r.get("transition") or "cut", "description": r.get("description") or "",
+                       "characters_present": [n.strip() for n in (r.get("characters") or "").split(",") if n.strip()]})
+    try:
+        before = stale_slots(project)
+        edit_scenes(project, scenes)
+        now_stale = sorted(stale_slots(project) - before)
+        st.session_state["shots-msg"] = (f"Saved. Needs regen now: {', '.join(now_stale)}." if now_stale
+                                         else "Saved. Nothing else needs regenerating.")
+        st.rerun()
+    except DailiesError as err:
+        st.error(str(err))
+if msg := st.session_state.pop("shots-msg", None):
+    st.success(msg)
+
+st.subheader("Keyframes")
+missing_sheets = [n for n in names if project.takes.head(f"sheet/{n}") is None]
+if missing_sheets:
+    st.info(f"Make the sheets of {', '.join(missing_sheets)} on the Design page before keyframes.")
+cols = st.columns(3)
+for s in plan.scenes:
+    slot = f"keyframe/{s.scene_id}"
+    head = project.takes.head(slot)
+    with cols[(s.scene_id - 1) % 3].container(border=True):
+        st.markdown(f"**{s.scene_id}. {s.title}**  \n{s.camera} · {s.duration_seconds}s")
+        widgets.picture(project, head, size="m")
+        widgets.badges(head, slot in stale)
+        label = "Regenerate keyframe" if head else "Make keyframe"
+        prev_missing = s.scene_id > 1 and project.takes.head(f"keyframe/{s.scene_id - 1}") is None
+        if st.button(label, key=f"kf-{s.scene_id}", disabled=busy or bool(missing_sheets) or prev_missing,
+                     width="stretch", help="Chained: each keyframe uses the previous one for continuity"):
+            jobs.submit(project, "keyframe", {"scene": s.scene_id, "regenerate": head is not None and
+                                              slot not in stale}, label=f"Keyframe {s.scene_id}")
+            st.rerun()
+        with st.expander(f"Takes ({project.takes.count(slot)})"):
+            widgets.take_strip(project, slot, head=head, disabled=busy, key=f"kf-{s.scene_id}")
+
+st.subheader("Script")
+script = project.takes.head("script")
+if script is None:
+    st.caption("The script (script.md) is written when the film is run on the Generate page.")
+else:
+    text = project.assets.read(script.asset).decode()
+    if "script" in stale:
+        st.badge("needs regen", color="red")
+    st.download_button("Download script.md", text, file_name="script.md", mime="text/markdown")
+    with st.expander("Read the script", expanded=False):
+        st.markdown(re.sub(r"!\[[^\]]*\]\([^)]*\)\n", "", text))  # keyframes are shown above

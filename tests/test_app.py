@@ -1,0 +1,126 @@
+"""The workbench through Streamlit's AppTest: every page in every state, and a whole film driven by clicks."""
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import jobs
+from core.store import Project
+from tests.conftest import ROOT
+
+PAGES = ["pages/story.py", "pages/design.py", "pages/shooting.py", "pages/generate.py", "pages/history.py",
+         "pages/settings.py"]
+
+
+def app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+def open_project(at: AppTest, folder: str) -> AppTest:
+    at.query_params["project"] = folder
+    return at
+
+
+def assert_clean(at: AppTest, page: str) -> None:
+    assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
+    assert not [e.value for e in at.error], f"{page}: {[e.value for e in at.error]}"
+
+
+def wait_for_jobs(at: AppTest, project_path, timeout=300) -> AppTest:
+    project = Project.open(project_path)
+    deadline = time.monotonic() + timeout
+    while jobs.active(project) and time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()  # what a person's browser does: the page keeps polling
+    at.run()
+    last = jobs.recent(project, 1)[0]
+    assert last["status"] == "succeeded", last["message"]
+    return at
+
+
+def button(at: AppTest, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
+    return found[0]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_no_project(page, workspace):
+    at = app().run()
+    at.switch_page(page).run()
+    assert_clean(at, page)
+    assert any("No project is open" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_a_fresh_project(page, workspace):
+    Project.open(workspace / "fresh").close()
+    at = open_project(app(), "fresh").run()
+    at.switch_page(page).run()
+    assert_clean(at, page)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_a_finished_film(page, workspace, finished_film):
+    shutil.copytree(finished_film, workspace / "harbour")
+    at = open_project(app(), "harbour").run()
+    at.switch_page(page).run()
+    assert_clean(at, page)
+
+
+def test_a_whole_film_by_clicks(workspace, faces, tmp_path):
+    at = app().run()
+    at.text_input(key="new-project-name-page").set_value("Harbour Race")
+    button(at, "Create project").click().run()
+    assert at.query_params["project"] in ("harbour-race", ["harbour-race"])
+    path = workspace / "harbour-race"
+
+    at.text_area[0].set_value("Ada, a clockmaker, and Bo, a runaway kite, race the sunset across a windy harbour town")
+    at.number_input[0].set_value(3)
+    at.text_input[1].set_value("Ada, Bo")  # the names of the photos to come
+    button(at, "Plan").click().run()
+    wait_for_jobs(at, path)
+    assert at.header[0].value == "Ada and Bo"
+    button(at, "Approve story").click().run()
+
+    at.switch_page("pages/design.py").run()
+    for name in ("Ada", "Bo"):
+        at.file_uploader(key=f"upload-{name}").upload(f"{name.lower()}.png", faces[name].read_bytes(), "image/png")
+    at.run()
+    assert_clean(at, "design")
+    project = Project.open(path)
+    assert project.takes.head("reference/Ada") and project.takes.head("reference/Bo")
+
+    at.switch_page("pages/generate.py").run()
+    button(at, "Run all").click().run()
+    wait_for_jobs(at, path)
+    cut = project.takes.head("cut")
+    assert cut is not None and [v for v in at.get("video")]
+
+    heads = project.takes.head_ids()
+    button(at, "Regenerate scene 2").click().run()
+    wait_for_jobs(at, path)
+    after = project.takes.head_ids()
+    assert {s for s in after if after[s] != heads.get(s)} == {"keyframe/2", "clip/2", "cut"}
+
+    button(at, "Export MP4").click().run()
+    wait_for_jobs(at, path)
+    exported = jobs.recent(project, 1)[0]["result"]["path"]
+    assert exported.endswith(".mp4") and (path / "exports").is_dir()
+    assert [d for d in at.get("download_button")]
+    assert_clean(at, "generate")
+
+
+def test_an_upload_that_is_not_an_image_is_refused_and_nothing_is_stored(workspace, finished_film):
+    shutil.copytree(finished_film, workspace / "harbour")
+    at = open_project(app(), "harbour").run()
+    at.switch_page("pages/design.py").run()
+    project = Project.open(workspace / "harbour")
+    before = project.takes.count("reference/Ada")
+    at.file_uploader(key="upload-Ada").upload("holiday.png", b"not really a png", "image/png")
+    at.run()
+    assert any("holiday.png" in e.value and "not a readable image" in e.value for e in at.error)
+    assert project.takes.count("reference/Ada") == before

@@ -1,0 +1,136 @@
+"""A real browser drives the real app: `streamlit run app.py` on a free port, Debian's Chromium through
+Playwright. Create a project, plan, upload two faces, run all, wait for the cut, regenerate scene 2,
+export, download; a screenshot of every page lands in tests/artifacts/ for a person to look at."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CONCEPT, ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="Debian's chromium is not installed (apt-get install chromium); "
+                                       ".ci/run installs it")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(workspace):
+    port = free_port()
+    env = {**os.environ, "DAILIES_HOME": str(workspace)}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.port", str(port), "--server.address", "127.0.0.1"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail(f"streamlit did not start: {proc.stdout.read().decode()[-2000:]}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_a_person_makes_a_film_in_the_browser(server, faces, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+        page.set_default_timeout(60_000)
+
+        def shot(name):
+            # Streamlit scrolls inside its main block, so a full-page shot needs a tall viewport instead.
+            page.wait_for_timeout(800)
+            height = page.evaluate("Math.max(...[...document.querySelectorAll('section, div')]"
+                                   ".map(e => e.scrollHeight))")
+            page.set_viewport_size({"width": 1440, "height": min(max(1000, height + 40), 6000)})
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+            page.set_viewport_size({"width": 1440, "height": 1000})
+
+        def go(title):
+            page.get_by_role("link", name=title).first.click()
+            page.get_by_role("heading", name=title, level=1).wait_for()
+
+        def wait_idle(timeout=300_000):
+            page.wait_for_timeout(1500)
+            page.get_by_role("button", name="Cancel").wait_for(state="detached", timeout=timeout)
+            page.wait_for_timeout(1500)
+
+        page.goto(server)
+        page.get_by_role("heading", name="Story", level=1).wait_for()
+        shot("0-no-project")
+        page.get_by_label("Project name").first.fill("Harbour Race")
+        page.get_by_role("button", name="Create project").first.click()
+        page.get_by_label("One line about the film").fill(CONCEPT)
+        page.get_by_label("People whose photos you will upload").fill("Ada, Bo")
+        page.get_by_role("button", name="Plan", exact=True).click()
+        page.get_by_role("heading", name="Ada and Bo").wait_for(timeout=120_000)
+        page.get_by_role("button", name="Approve story").click()
+        page.get_by_text("approved").first.wait_for()
+        shot("1-story")
+
+        go("Design")
+        inputs = page.locator("input[type=file]")
+        inputs.nth(0).set_input_files(str(faces["Ada"]))
+        page.get_by_text("ada.png").first.wait_for()
+        inputs.nth(1).set_input_files(str(faces["Bo"]))
+        page.get_by_text("bo.png").first.wait_for()
+        page.wait_for_timeout(1500)
+        shot("2-design-photos")
+
+        go("Generate")
+        page.get_by_role("button", name="Run all").click()
+        wait_idle()
+        page.locator("video").first.wait_for(timeout=300_000)
+        shot("4-generate")
+
+        page.get_by_role("button", name="Regenerate scene 2").click()
+        wait_idle()
+        page.get_by_role("button", name="Export MP4").click()
+        wait_idle()
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download MP4").click()
+        saved = tmp_path / "film.mp4"
+        info.value.save_as(saved)
+        assert saved.stat().st_size > 50_000
+        shot("5-generate-after-regenerate")
+
+        go("Design")
+        shot("2-design")
+        go("Shooting")
+        shot("3-shooting")
+        go("History")
+        shot("6-history")
+        go("Settings")
+        shot("7-settings")
+        browser.close()
+
+    from core.media import probe_video
+
+    info = probe_video(saved)
+    assert (info.vcodec, info.width, info.height) == ("h264", 1280, 720)

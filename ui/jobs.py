@@ -1,0 +1,74 @@
+"""Submitting work and watching it: the only way a page starts anything slow.
+
+`submit()` turns a click into a core job (errors become one `st.error` line).
+`progress_panel()` is a fragment that polls the job rows once a second while a
+job runs, and stops polling when none does: the moment the last job ends it
+reruns the whole page once so the new takes appear.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import jobs
+from core.errors import DailiesError
+from core.store import Project
+
+WAS_BUSY = "_jobs_were_busy"
+
+
+def busy(project: Project | None) -> bool:
+    return bool(project and jobs.active(project))
+
+
+def provider_of(project: Project) -> str:
+    from core.providers import default_provider_name
+
+    return project.setting("provider") or default_provider_name()
+
+
+def submit(project: Project, kind: str, params: dict, *, label: str) -> int | None:
+    try:
+        job_id = jobs.submit(project, kind, params, provider=provider_of(project))
+    except DailiesError as err:
+        st.error(str(err))
+        return None
+    st.session_state[WAS_BUSY] = True
+    st.toast(f"{label} started")
+    return job_id
+
+
+def progress_panel(project: Project | None) -> None:
+    if project is None:
+        return
+    running = bool(jobs.active(project))
+
+    @st.fragment(run_every=1.0 if running else None)
+    def panel():
+        active = jobs.active(project)
+        if not active:
+            if st.session_state.pop(WAS_BUSY, False):
+                st.rerun()  # the job just ended: refresh the page once, then stop polling
+            last = jobs.recent(project, 1)
+            if not last:
+                st.caption("Nothing has run yet.")
+            elif last[0]["status"] == "succeeded":
+                st.caption(f"Last: {last[0]['kind']} finished ({(last[0]['finished'] or '')[11:19]} UTC)")
+            if last and last[0]["status"] in ("failed", "interrupted", "cancelled"):
+                job = last[0]
+                (st.error if job["status"] == "failed" else st.warning)(
+                    f"Job {job['id']} ({job['kind']}) {job['status']}. {job['message']}")
+                if st.button("Resume", key=f"resume-{job['id']}", help="Run it again; finished steps are reused"):
+                    try:
+                        jobs.resume(project, job["id"])
+                        st.session_state[WAS_BUSY] = True
+                        st.rerun()
+                    except DailiesError as err:
+                        st.error(str(err))
+            return
+        st.session_state[WAS_BUSY] = True
+        for job in active:
+            st.progress(min(1.0, max(0.0, job["progress"])), text=f"{job['kind'].capitalize()}: {job['message']}")
+            if st.button("Cancel", key=f"cancel-{job['id']}", help="Stops at the next safe point; takes are kept"):
+                jobs.cancel(project, job["id"])
+
+    panel()
