@@ -104,6 +104,9 @@ def h264_args(*, preset: str = "veryfast", crf: int = 20) -> list[str]:
     return [
         "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
         "-profile:v", "high", "-level", "4.0", "-r", str(CUT_FPS),
+        # A keyframe every second: seeking (last-frame checks, trims at scene boundaries) decodes
+        # at most one second, and cuts can land on keyframes.
+        "-g", str(CUT_FPS), "-keyint_min", str(CUT_FPS), "-sc_threshold", "0",
         "-video_track_timescale", str(VIDEO_TIMESCALE),
         "-c:a", "aac", "-b:a", "160k", "-ar", str(AUDIO_RATE), "-ac", "2",
         "-movflags", "+faststart",
@@ -167,7 +170,7 @@ def frame_png(path: str | Path, *, at: str = "last") -> bytes:
 
     with tempfile.TemporaryDirectory(prefix="dailies-frame-") as tmp:
         out = Path(tmp) / "frame.png"
-        seek = ["-sseof", "-0.5"] if at == "last" else []
+        seek = ["-sseof", "-0.1"] if at == "last" else []  # a little over two frames before the end
         run([*seek, "-i", str(path), "-map", "0:v:0", "-fps_mode", "passthrough", "-update", "1",
              "-frames:v", "1000" if at == "last" else "1", "-f", "image2", str(out)],
             what=f"reading the {at} frame of {Path(path).name}")

@@ -10,7 +10,6 @@ starts, and the first error is raised for the job to record.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import os
 from pathlib import Path
 
 from core.errors import InputError
@@ -25,7 +24,6 @@ from core.pipeline.sheets import make_sheet
 from core.store import Take
 
 SHEET_WORKERS = 4
-CLIP_WORKERS = max(1, min(3, (os.cpu_count() or 2)))
 
 
 def current_story(ctx: Context) -> Take:
@@ -72,7 +70,7 @@ def _make_media(ctx: Context, story: Take) -> None:
     plan = story_of(story)
     errors: list[BaseException] = []
     with cf.ThreadPoolExecutor(SHEET_WORKERS, thread_name_prefix="sheet") as sheet_pool, \
-            cf.ThreadPoolExecutor(CLIP_WORKERS, thread_name_prefix="clip") as clip_pool:
+            cf.ThreadPoolExecutor(ctx.provider.parallel_clips, thread_name_prefix="clip") as clip_pool:
         sheets = {c.name: sheet_pool.submit(make_sheet, ctx, c.name) for c in plan.characters}
         clips = []
         try:

@@ -82,6 +82,7 @@ class Provider(Protocol):
     name: ClassVar[str]
     needs_key: ClassVar[bool]
     key_env_var: ClassVar[str | None]
+    parallel_clips: ClassVar[int]    # clips in flight at once: CPU-bound locally, network-bound remotely
     models: dict[str, str]
 
     def estimate(self, operation: str, params: dict) -> float: ...

@@ -13,6 +13,7 @@ class XaiProvider:
     name: ClassVar[str] = "xai"
     needs_key: ClassVar[bool] = True
     key_env_var: ClassVar[str | None] = "XAI_API_KEY"
+    parallel_clips: ClassVar[int] = 4  # remote renders: bounded by the rate limit, not local cores
 
     def __init__(self, **_options):
         raise ConfigError("The xai provider is not available in this version yet; use --provider offline.")
