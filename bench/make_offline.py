@@ -81,6 +81,8 @@ def main() -> None:
                                   "GROUP BY slot ORDER BY slot")
 
     walls = [w for w, _, _ in runs]
+    cores = os.cpu_count()
+    floors = [c / cores for _, c, _ in runs]
     best, med = min(walls), median(walls)
     met = med <= TARGET_S
     run_rows = [[i + 1, f"{w:.1f}", f"{c:.1f}", f"{j:.1f}", f"{w - j:.1f}"] for i, (w, c, j) in enumerate(runs)]
@@ -96,6 +98,7 @@ def main() -> None:
 {run_table}
 
 - fresh `make`: min **{best:.1f} s**, median **{med:.1f} s** wall
+- its CPU time over the {cores} cores, the floor for any schedule: min {min(floors):.1f} s, median {median(floors):.1f} s
 - second `make` on the unchanged project: **{again_wall:.2f} s** wall ({again_cpu:.2f} s CPU),
   **{new_calls}** new provider calls
 - target ≤ {TARGET_S:.0f} s wall (median): {verdict(met)}
