@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--project", required=True, help="project folder (created if missing)")
     m.add_argument("--ref", action="append", default=[], metavar="NAME=PATH",
                    help="a reference photo for a character (repeatable)")
-    m.add_argument("--scenes", type=int, help="number of scenes (1-12)")
+    m.add_argument("--scenes", type=int, help="number of scenes (1-24)")
     m.add_argument("--style", help="art style, e.g. 'watercolour storybook'")
     m.add_argument("--provider", default=None, help="offline or xai (default: xai when XAI_API_KEY is set)")
 
@@ -119,14 +119,13 @@ def _run_job(project, kind: str, params: dict, provider: str, resumed_from: int 
 
 
 def cmd_make(a) -> int:
-    from core.pipeline.plan import add_reference
+    from core.pipeline.plan import add_reference, check_scene_count
 
     concept = " ".join(a.concept.split())
     if not concept:
         raise InputError("The concept is empty: describe the film in one line, e.g. "
                          "\"A curious fox meets a wise owl in an enchanted autumn forest\".")
-    if a.scenes is not None and not 1 <= a.scenes <= 12:
-        raise InputError(f"--scenes {a.scenes} is out of range: choose 1 to 12 scenes.")
+    check_scene_count(a.scenes)
     refs = _read_refs(a.ref)
     provider = _provider(a.provider)
     project = _open(a.project, create=True)

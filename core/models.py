@@ -18,6 +18,7 @@ CAMERA_MOVES = (
 TRANSITIONS = ("cut", "crossfade", "fade")
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 MIN_DESCRIPTION_WORDS = 80
+MAX_SCENES = 24
 
 
 class Character(BaseModel):

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from core.errors import DailiesError
-from core.models import ASPECT_RATIOS
+from core.models import ASPECT_RATIOS, MAX_SCENES
 from core.pipeline.edits import approve_story, edit_story, is_approved
 from core.pipeline.plan import story_of
 from ui import jobs, widgets
@@ -25,7 +25,7 @@ with concept_box, st.form("plan-form", border=False):
                           placeholder="storybook illustration, soft painterly light")
     aspect = c2.selectbox("Aspect ratio", ASPECT_RATIOS,
                           index=ASPECT_RATIOS.index(plan.aspect_ratio) if plan else 0)
-    scenes = c3.number_input("Scenes", min_value=1, max_value=12, value=len(plan.scenes) if plan else 3)
+    scenes = c3.number_input("Scenes", min_value=1, max_value=MAX_SCENES, value=len(plan.scenes) if plan else 3)
     names = st.text_input("People whose photos you will upload (comma separated, optional)",
                           value=", ".join(c.name for c in plan.characters) if plan else "",
                           placeholder="Fox, Owl")

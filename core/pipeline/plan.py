@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from core import media
 from core.errors import InputError
-from core.models import ASPECT_RATIOS, StoryPlan
+from core.models import ASPECT_RATIOS, MAX_SCENES, StoryPlan
 from core.pipeline import prompts
 from core.pipeline.context import Context, StepResult
 from core.pipeline.parts import part_moves
@@ -38,6 +38,11 @@ def add_reference(project: Project, label: str, data: bytes, *, filename: str = 
     return take
 
 
+def check_scene_count(scenes: int | None) -> None:
+    if scenes is not None and not 1 <= scenes <= MAX_SCENES:
+        raise InputError(f"--scenes {scenes} is out of range: choose 1 to {MAX_SCENES} scenes.")
+
+
 def reference_labels(project: Project, branch: str | None = None) -> list[str]:
     return sorted(s.split("/", 1)[1] for s in project.takes.head_ids(branch) if s.startswith("reference/"))
 
@@ -50,8 +55,7 @@ def plan_story(ctx: Context, concept: str, *, scenes: int | None = None, style: 
     if not concept:
         raise InputError("The concept is empty: describe the film in one line, e.g. "
                          "\"A curious fox meets a wise owl in an enchanted autumn forest\".")
-    if scenes is not None and not 1 <= scenes <= 12:
-        raise InputError(f"--scenes {scenes} is out of range: choose 1 to 12 scenes.")
+    check_scene_count(scenes)
     if aspect_ratio not in ASPECT_RATIOS:
         raise InputError(f"Aspect ratio {aspect_ratio!r} is not supported; choose {', '.join(ASPECT_RATIOS)}.")
     labels = list(dict.fromkeys(" ".join(x.split()) for x in labels if x.strip())) if labels is not None \

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import re
 
-from core.models import MIN_DESCRIPTION_WORDS, Character, Scene, StoryPlan
+from core.models import MAX_SCENES, MIN_DESCRIPTION_WORDS, Character, Scene, StoryPlan
 
 CHARACTER_NOUNS = {
     # animals and creatures
@@ -216,7 +216,7 @@ def plan_offline(concept: str, labels: list[str], scenes: int | None, style: str
         chars.append(("Pip", "companion", ["loyal"]))
     place = find_place(concept)
     n_scenes = scenes or (3 if len(concept.split()) < 12 else 4)
-    n_scenes = max(1, min(n_scenes, 12))
+    n_scenes = max(1, min(n_scenes, MAX_SCENES))
 
     characters = [Character(name=n, role=r or "traveller", visual_description=describe(n, r, a, style, palette, rng),
                             personality_cues=(a or ["curious"]) + [rng.choice(["brave", "playful", "careful", "kind"])])
