@@ -103,6 +103,23 @@ def _provider(name: str | None) -> str:
     return name
 
 
+def _preflight(name: str, project, **shape) -> None:
+    """Before a paid run: the key is accepted (one cheap call) and the estimated cost is shown."""
+    from core.pipeline.costs import estimate_run
+    from core.providers import get_provider
+
+    provider = get_provider(name)
+    if not hasattr(provider, "preflight"):
+        return
+    provider.preflight()
+    est = estimate_run(provider, project=project, **shape)["total_usd"]
+    cap = project.setting("budget_usd")
+    spent = project.calls.totals()["cost_usd"]
+    note = f"; budget cap ${cap:.2f}, ${spent:.2f} spent" if cap else ""
+    print(f"{name}: key accepted; a full run costs about ${est:.2f} (finished steps are free){note}",
+          file=sys.stderr)
+
+
 def _open(path_arg: str, *, create: bool = False):
     from core.store import Project
 
@@ -129,6 +146,7 @@ def cmd_make(a) -> int:
     refs = _read_refs(a.ref)
     provider = _provider(a.provider)
     project = _open(a.project, create=True)
+    _preflight(provider, project, characters=len(refs) or 2, scenes=a.scenes or 3, has_photos=bool(refs))
     project.set_setting("provider", provider)
     for name, data, filename in refs:
         add_reference(project, name, data, filename=filename)

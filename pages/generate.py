@@ -3,6 +3,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.errors import DailiesError
+from core.pipeline.costs import estimate_run
 from core.pipeline.cut import export_path
 from core.pipeline.edits import is_approved
 from core.pipeline.plan import story_of
@@ -21,10 +23,17 @@ stale = stale_slots(project)
 by_slot = project.calls.by_slot()
 totals = project.calls.totals()
 
-m1, m2, m3 = st.columns(3)
+m1, m2, m3, m4 = st.columns(4)
 m1.metric("Provider calls", totals["total"])
 m2.metric("Cost so far", f"${totals['cost_usd']:.2f}")
 m3.metric("Running time", f"{sum(s.duration_seconds for s in plan.scenes)} s")
+provider = jobs.provider_of(project)
+try:
+    full = estimate_run(jobs.provider_instance(provider), project=project)["total_usd"]
+    m4.metric(f"A full run on {provider}", f"${full:.2f}", help="Every step once, all checks passing; "
+              "finished steps are reused for free")
+except DailiesError as err:
+    m4.caption(str(err))
 
 approved = is_approved(project)
 if not approved:

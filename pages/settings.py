@@ -21,6 +21,12 @@ if choice != current:
     st.rerun()
 if has_key:
     st.success("XAI_API_KEY is set (from the environment or Streamlit secrets). It is never shown or saved.")
+    if st.button("Check the key", help="One cheap call to the xAI API"):
+        try:
+            get_provider("xai").preflight()
+            st.success("The xAI API accepted the key.")
+        except DailiesError as err:
+            st.error(str(err))
 else:
     st.info("To use Grok, set XAI_API_KEY in the environment or in .streamlit/secrets.toml and restart the app. "
             "Until then the offline provider does everything, free.")

@@ -115,7 +115,7 @@ def test_the_same_photo_uploaded_twice_is_one_take(planned, faces):
 
 def test_the_budget_cap_refuses_a_call_before_it_is_made(planned):
     class Priced(type(get_provider("offline"))):
-        def estimate(self, operation, params):
+        def estimate(self, operation, params, n_inputs):
             return 0.5
 
     planned.set_setting("budget_usd", 0.25)

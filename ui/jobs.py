@@ -26,6 +26,14 @@ def provider_of(project: Project) -> str:
     return project.setting("provider") or default_provider_name()
 
 
+@st.cache_resource(show_spinner=False)
+def provider_instance(name: str):
+    """One provider object per name for read-only questions (prices, models); jobs make their own."""
+    from core.providers import get_provider
+
+    return get_provider(name)
+
+
 def submit(project: Project, kind: str, params: dict, *, label: str) -> int | None:
     try:
         job_id = jobs.submit(project, kind, params, provider=provider_of(project))

@@ -102,7 +102,7 @@ class Context:
         if cached is not None:
             return self._replay(operation, cached), 0.0
         self.check_cancel()
-        self._check_budget(operation, params)
+        self._check_budget(operation, params, len(inputs))
         t0 = time.monotonic()
         try:
             out = fn()
@@ -125,11 +125,11 @@ class Context:
                                result=result.model_dump(), job=self.job_id, slot=slot)
         return result, cost
 
-    def _check_budget(self, operation: str, params: dict) -> None:
+    def _check_budget(self, operation: str, params: dict, n_inputs: int) -> None:
         cap = self.project.setting("budget_usd")
         if not cap:
             return
-        estimate = self.provider.estimate(operation, params)
+        estimate = self.provider.estimate(operation, params, n_inputs)
         spent = self.project.calls.totals()["cost_usd"]
         if spent + estimate > cap:
             raise BudgetExceeded(f"Budget cap ${cap:.2f} reached: ${spent:.2f} spent and this {operation} would cost "

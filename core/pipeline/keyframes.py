@@ -49,7 +49,8 @@ def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
                                            "mood", "action"})
     recipe = {"step": "keyframe", "provider": ctx.provider.name,
               "models": [ctx.provider.models.get(r) for r in ("image", "check")], "scene": scene_look,
-              "style": style, "palette": palette, "references": [t.asset for _, t in refs],
+              "style": style, "palette": palette, "aspect_ratio": look.payload["aspect_ratio"],
+              "references": [t.asset for _, t in refs],
               "descriptions": [c.visual_description for c in descriptions]}
 
     def make(variant: int) -> StepResult:
@@ -59,7 +60,8 @@ def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             prompt = prompts.keyframe_prompt(style, palette, scene, descriptions, roles, fix)
             req = KeyframeRequest(scene=scene, style=style, palette=palette, references=images,
-                                  reference_roles=roles, prompt=prompt, attempt=attempt, variant=variant)
+                                  reference_roles=roles, prompt=prompt, attempt=attempt, variant=variant,
+                                  aspect_ratio=look.payload["aspect_ratio"])
             asset, cost = ctx.call("compose_keyframe", slot=slot, model_role="image", prompt=prompt,
                                    params={"variant": variant, "attempt": attempt}, inputs=hashes,
                                    fn=lambda req=req: ctx.provider.compose_keyframe(req))

@@ -46,6 +46,14 @@ def status(project: Project, branch: str | None = None) -> dict:
             "score": take.score if take else None,
             "origin": take.origin if take else None,
         })
+    by_slot = project.calls.by_slot()
+    scenes = sorted({int(s.split("/")[1]) for s in by_slot if s and s.startswith(("keyframe/", "clip/"))})
+    costs = {
+        "project": project.calls.totals()["cost_usd"],
+        "scenes": {str(n): round(sum(by_slot.get(f"{k}/{n}", {}).get("cost_usd", 0.0) for k in ("keyframe", "clip")),
+                                 4) for n in scenes},
+        "jobs": {str(j): v["cost_usd"] for j, v in project.calls.by_job().items()},
+    }
     cut = heads.get("cut")
     cut_path = export_path(project, cut, branch) if cut else None
     story = heads.get("story")
@@ -55,7 +63,8 @@ def status(project: Project, branch: str | None = None) -> dict:
         "branches": project.takes.branches(),
         "title": story_of(story).title if story else None,
         "slots": slots,
-        "calls": {**project.calls.totals(), "by_slot": project.calls.by_slot()},
+        "calls": {**project.calls.totals(), "by_slot": by_slot},
+        "costs": costs,
         "cut": {"path": str(cut_path) if cut_path and cut_path.exists() else None,
                 "asset": cut.asset if cut else None, "take": cut.id if cut else None},
     }

@@ -59,5 +59,4 @@ def default_provider_name() -> str:
 
 
 def _load_builtins() -> None:
-    if "offline" not in _REGISTRY:
-        from core.providers import offline, xai  # noqa: F401 - registers on import
+    from core.providers import offline, xai  # noqa: F401 - each registers itself on first import

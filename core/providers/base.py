@@ -55,6 +55,7 @@ class KeyframeRequest:
     prompt: str
     attempt: int = 1
     variant: int = 0
+    aspect_ratio: str = "16:9"
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class Provider(Protocol):
     parallel_clips: ClassVar[int]    # clips in flight at once: CPU-bound locally, network-bound remotely
     models: dict[str, str]
 
-    def estimate(self, operation: str, params: dict) -> float: ...
+    def estimate(self, operation: str, params: dict, n_inputs: int) -> float: ...
     def plan_story(self, req: PlanRequest) -> tuple[StoryPlan, float]: ...
     def refine_plan(self, req: RefineRequest) -> tuple[StoryPlan, float]: ...
     def map_labels(self, labels: list[str], plan: StoryPlan) -> tuple[LabelMapping, float]: ...

@@ -46,7 +46,7 @@ class OfflineProvider:
         self.models = {"plan": "offline-planner-1", "image": "offline-art-1", "check": "offline-similarity-1",
                        "video": "offline-camera-1"}
 
-    def estimate(self, operation: str, params: dict) -> float:
+    def estimate(self, operation: str, params: dict, n_inputs: int) -> float:
         return 0.0  # free
 
     # -- text ----------------------------------------------------------------------------------

@@ -56,5 +56,10 @@ class CallLog:
         return {r["slot"]: {"calls": r["n"], "cost_usd": round(r["cost"], 4)} for r in self._conns.get().query(
             "SELECT slot, count(*) AS n, coalesce(sum(cost_usd), 0) AS cost FROM calls GROUP BY slot")}
 
+    def by_job(self) -> dict[int, dict]:
+        return {r["job"]: {"calls": r["n"], "cost_usd": round(r["cost"], 4)} for r in self._conns.get().query(
+            "SELECT job, count(*) AS n, coalesce(sum(cost_usd), 0) AS cost FROM calls WHERE job IS NOT NULL "
+            "GROUP BY job ORDER BY job")}
+
     def recent(self, limit: int = 100) -> list[dict]:
         return list(self._conns.get().query("SELECT * FROM calls ORDER BY id DESC LIMIT ?", [limit]))
