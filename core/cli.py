@@ -43,9 +43,22 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scene", type=int, required=True)
     r.add_argument("--provider", default=None)
 
-    e = sub.add_parser("export", help="export the current cut to an MP4 file")
+    e = sub.add_parser("export", help="export the current cut to an MP4 file (and its .srt beside it)")
     e.add_argument("--project", required=True)
-    e.add_argument("--out", required=True, help="destination .mp4")
+    e.add_argument("--out", help="destination .mp4 (default: the project's exports/ folder)")
+    e.add_argument("--preset", choices=["720p", "1080p"])
+    e.add_argument("--aspect", choices=["16:9", "9:16", "1:1"])
+    e.add_argument("--fit", choices=["crop", "letterbox"], help="how 9:16 and 1:1 reframe the 16:9 film")
+    e.add_argument("--transition", choices=["cut", "crossfade", "fade"],
+                   help="one transition at every scene boundary (default: each scene's own)")
+    e.add_argument("--transition-seconds", type=float, help="0.5 to 2, in half seconds")
+    e.add_argument("--title-card", action="store_true", help="open with a title card")
+    e.add_argument("--credits", action="store_true", help="end with credits")
+    e.add_argument("--subtitles", choices=["off", "srt", "burn"], help="srt beside the MP4 (default) or burned in")
+    e.add_argument("--music", help="a music track (M4A, MP3, WAV, OGG) under the whole film")
+    e.add_argument("--music-volume", type=float)
+    e.add_argument("--clip-audio", choices=["keep", "mute", "duck"], help="each clip's own sound")
+    e.add_argument("--animatic", action="store_true", help="a free preview from the keyframes")
 
     s = sub.add_parser("status", help="heads, takes, staleness, calls and cost of the current branch")
     s.add_argument("--project", required=True)
@@ -64,6 +77,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     j = sub.add_parser("jobs", help="recent jobs of the project")
     j.add_argument("--project", required=True)
+
+    bd = sub.add_parser("bundle", help="export or import a project as a portable .zip")
+    bsub = bd.add_subparsers(dest="bundle_command", required=True, parser_class=_Parser)
+    be = bsub.add_parser("export", help="write the project (or one branch) to a .zip")
+    be.add_argument("--project", required=True)
+    be.add_argument("--out", required=True, help="destination .zip")
+    be.add_argument("--branch", help="only this branch (default: every branch)")
+    bi = bsub.add_parser("import", help="make a new project from a .zip")
+    bi.add_argument("bundle", help="the .zip to import")
+    bi.add_argument("--project", required=True, help="the new project's folder (must not exist)")
+
+    v = sub.add_parser("verify", help="re-hash every asset and report what changed or is missing")
+    v.add_argument("--project", required=True)
 
     rs = sub.add_parser("resume", help="resume an interrupted, failed or cancelled job")
     rs.add_argument("job", type=int)
@@ -176,13 +202,28 @@ def cmd_regenerate(a) -> int:
 
 
 def cmd_export(a) -> int:
-    out = Path(a.out).expanduser()
-    if out.suffix.lower() != ".mp4":
+    from core.pipeline.music import add_music
+    from core.pipeline.run import export_settings
+
+    out = Path(a.out).expanduser() if a.out else None
+    if out is not None and out.suffix.lower() != ".mp4":
         raise InputError(f"--out {a.out}: the file name must end in .mp4.")
-    if not out.resolve().parent.is_dir():
+    if out is not None and not out.resolve().parent.is_dir():
         raise InputError(f"--out {a.out}: the folder {out.resolve().parent} does not exist.")
     project = _open(a.project)
-    result = _run_job(project, "export", {"out": str(out.resolve())}, "offline")
+    settings = {k: v for k, v in {
+        "preset": a.preset, "aspect": a.aspect, "fit": a.fit, "transition": a.transition,
+        "transition_seconds": a.transition_seconds, "subtitles": a.subtitles, "music_volume": a.music_volume,
+        "clip_audio": a.clip_audio}.items() if v is not None}
+    settings |= {k: True for k in ("title_card", "credits", "animatic") if getattr(a, k)}
+    if a.music:
+        p = Path(a.music).expanduser()
+        if not p.is_file():
+            raise InputError(f"--music {a.music}: the file does not exist.")
+        settings["music"] = add_music(project, p.read_bytes(), filename=p.name)
+    export_settings(project, settings)  # refuse a bad combination here, in one line, before the job
+    result = _run_job(project, "export", {"out": str(out.resolve()) if out else None, "settings": settings},
+                      project.setting("provider") or "offline")
     print(result["path"])
     return 0
 
@@ -238,8 +279,34 @@ def cmd_resume(a) -> int:
     return 0
 
 
+def cmd_bundle(a) -> int:
+    from core.bundle import export_bundle, import_bundle
+
+    if a.bundle_command == "export":
+        path = export_bundle(_open(a.project), Path(a.out).expanduser().resolve(), branch=a.branch)
+        print(path)
+    else:
+        src = Path(a.bundle).expanduser()
+        if not src.is_file():
+            raise InputError(f"Bundle {src} does not exist or is not a file.")
+        project = import_bundle(src.resolve(), project_path(a.project))
+        print(project.path)
+    return 0
+
+
+def cmd_verify(a) -> int:
+    from core.bundle import verify
+
+    problems = verify(_open(a.project))
+    for line in problems:
+        print(line)
+    print(f"{len(problems)} problem(s) found." if problems else "Every asset matches its hash.", file=sys.stderr)
+    return EXIT_FAILED if problems else 0
+
+
 COMMANDS = {"make": cmd_make, "regenerate": cmd_regenerate, "export": cmd_export, "status": cmd_status,
-            "branch": cmd_branch, "switch": cmd_switch, "undo": cmd_undo, "jobs": cmd_jobs, "resume": cmd_resume}
+            "branch": cmd_branch, "switch": cmd_switch, "undo": cmd_undo, "jobs": cmd_jobs, "resume": cmd_resume,
+            "bundle": cmd_bundle, "verify": cmd_verify}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,7 @@ IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 # The cut's one format: every clip is normalized to this once and then joined by stream copy.
 CUT_WIDTH, CUT_HEIGHT, CUT_FPS = 1280, 720, 24
 AUDIO_RATE = 48_000
+KEY_FRAMES = CUT_FPS // 2   # keyframe interval in frames: 0.5 s
 VIDEO_TIMESCALE = 12_288  # 24 fps * 512: identical in every normalized clip, so concat needs no re-timing
 
 
@@ -46,6 +47,19 @@ def run(args: list[str], *, what: str, input: bytes | None = None, timeout: floa
         tail = p.stderr.decode(errors="replace").strip().splitlines()[-3:]
         raise MediaError(f"ffmpeg failed while {what}: {' | '.join(tail) or 'exit ' + str(p.returncode)}")
     return p.stdout
+
+
+def run_stderr(args: list[str], *, what: str, timeout: float = 600) -> str:
+    """Run ffmpeg for what it prints (e.g. a filter's measurements at loglevel info); return stderr."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "info", "-y", *args]
+    try:
+        p = subprocess.run(cmd, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise MediaError(f"ffmpeg took longer than {timeout:.0f}s while {what}.") from None
+    text = p.stderr.decode(errors="replace")
+    if p.returncode != 0:
+        raise MediaError(f"ffmpeg failed while {what}: {' | '.join(text.strip().splitlines()[-3:])}")
+    return text
 
 
 @dataclass(frozen=True)
@@ -104,9 +118,12 @@ def h264_args(*, preset: str = "veryfast", crf: int = 20) -> list[str]:
     return [
         "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
         "-profile:v", "high", "-level", "4.0", "-r", str(CUT_FPS),
-        # A keyframe every second: seeking (last-frame checks, trims at scene boundaries) decodes
-        # at most one second, and cuts can land on keyframes.
-        "-g", str(CUT_FPS), "-keyint_min", str(CUT_FPS), "-sc_threshold", "0",
+        # A keyframe every half second: seeking decodes at most that much, and the cut can stream-copy
+        # any span that starts on a half second (transitions come in half-second steps).
+        "-g", str(KEY_FRAMES), "-keyint_min", str(KEY_FRAMES), "-sc_threshold", "0",
+        # No B-frames: decode order is display order, so a stream copy cut at a keyframe ends on the exact
+        # frame asked for (with B-frames the copy drags in the frames they reference).
+        "-bf", "0",
         "-video_track_timescale", str(VIDEO_TIMESCALE),
         "-c:a", "aac", "-b:a", "160k", "-ar", str(AUDIO_RATE), "-ac", "2",
         "-movflags", "+faststart",

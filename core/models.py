@@ -15,7 +15,8 @@ CAMERA_MOVES = (
     "static", "slow push in", "pull back", "pan left", "pan right",
     "tilt up", "tilt down", "dolly in", "dolly out", "orbit",
 )
-TRANSITIONS = ("cut", "crossfade", "fade")
+TRANSITIONS = ("cut", "crossfade", "fade")  # fade = through black
+CLIP_AUDIO = ("keep", "mute", "duck")
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 MIN_DESCRIPTION_WORDS = 80
 MAX_SCENES = 24
@@ -52,7 +53,24 @@ class Scene(BaseModel):
     mood: str = ""
     action: str = ""
     duration_seconds: int = Field(default=5, ge=1, le=15)
-    transition: str = "cut"
+    transition: str = Field(default="cut", description="into this scene from the previous: cut, crossfade, fade")
+    transition_seconds: float = Field(default=1.0, ge=0.5, le=2.0, multiple_of=0.5)
+    subtitle: str = Field(default="", description="one line of narration or dialogue shown during the scene")
+    audio: str = Field(default="keep", description="the clip's own sound: keep, mute or duck (under the music)")
+
+    @field_validator("transition")
+    @classmethod
+    def _known_transition(cls, v: str) -> str:
+        if v not in TRANSITIONS:
+            raise ValueError(f"transition must be one of {', '.join(TRANSITIONS)}")
+        return v
+
+    @field_validator("audio")
+    @classmethod
+    def _known_audio(cls, v: str) -> str:
+        if v not in CLIP_AUDIO:
+            raise ValueError(f"audio must be one of {', '.join(CLIP_AUDIO)}")
+        return v
 
 
 class StoryPlan(BaseModel):

@@ -31,6 +31,8 @@ def list_projects(root: Path | None = None) -> list[ProjectInfo]:
     out = []
     for db in sorted(root.glob(f"*/{DB_NAME}")):
         name = db.parent.name
+        if name.startswith("."):  # an import in progress (or interrupted) is not a project yet
+            continue
         try:  # read-only peek: listing must not migrate or lock every project
             with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2) as conn:
                 row = conn.execute("SELECT value FROM settings WHERE key = 'name'").fetchone()

@@ -6,6 +6,8 @@ import streamlit as st
 from core.errors import DailiesError
 from core.pipeline.costs import estimate_run
 from core.pipeline.cut import export_path
+from core.pipeline.music import add_music
+from core.pipeline.run import export_settings
 from core.pipeline.edits import is_approved
 from core.pipeline.plan import story_of
 from core.pipeline.status import stale_slots
@@ -78,20 +80,66 @@ for s in plan.scenes:
                 st.rerun()
 
 st.subheader("The cut")
+saved = project.setting("export_settings") or {}
+with st.expander("Export settings: format, titles, subtitles, soundtrack", expanded=False):
+    with st.form("export-settings", border=False):
+        c1, c2, c3 = st.columns(3)
+        preset = c1.selectbox("Resolution", ["720p", "1080p"], index=["720p", "1080p"].index(saved.get("preset", "720p")))
+        aspect = c2.selectbox("Aspect", ["16:9", "9:16", "1:1"], index=["16:9", "9:16", "1:1"].index(
+            saved.get("aspect", "16:9")), help="9:16 for phones, 1:1 for square feeds")
+        fit = c3.selectbox("Reframe by", ["crop", "letterbox"], index=["crop", "letterbox"].index(
+            saved.get("fit", "crop")))
+        c4, c5, c6 = st.columns(3)
+        title_card = c4.checkbox("Title card", value=saved.get("title_card", False))
+        credits = c5.checkbox("End credits", value=saved.get("credits", False))
+        transitions = c6.checkbox("Scene transitions", value=saved.get("transitions", True),
+                                  help="Each scene's transition from the shot list; off = plain cuts")
+        subtitles = st.radio("Subtitles", ["off", "srt", "burn"], horizontal=True,
+                             index=["off", "srt", "burn"].index(saved.get("subtitles", "srt")),
+                             format_func={"off": "off", "srt": ".srt file beside the MP4",
+                                          "burn": "burned into the picture"}.get)
+        music_file = st.file_uploader("Music under the whole film (M4A, MP3, WAV, OGG)",
+                                      type=["m4a", "mp3", "wav", "ogg", "aac"])
+        keep_music = bool(saved.get("music")) and st.checkbox("Keep the current music track", value=True)
+        volume = st.slider("Music volume", 0.0, 1.0, float(saved.get("music_volume", 0.6)), 0.05)
+        if st.form_submit_button("Save export settings", disabled=busy):
+            try:
+                music = saved.get("music") if keep_music else None
+                if music_file is not None:
+                    music = add_music(project, music_file.getvalue(), filename=music_file.name)
+                new = {**saved, "preset": preset, "aspect": aspect, "fit": fit, "title_card": title_card,
+                       "credits": credits, "transitions": transitions, "subtitles": subtitles, "music": music,
+                       "music_volume": volume}
+                export_settings(project, new)  # validate before saving
+                project.set_setting("export_settings", new)
+                st.rerun()
+            except DailiesError as err:
+                st.error(str(err))
 cut = project.takes.head("cut")
 if cut is None:
     st.caption("Run all to assemble the cut.")
     st.stop()
 widgets.badges(cut, "cut" in stale)
 widgets.video(project, cut)
-st.caption(" → ".join(f"{s.scene_id}. {s.title}" + (f" ({s.transition})" if s.scene_id > 1 else "")
-                      for s in plan.scenes))
-e1, e2 = st.columns(2)
-if e1.button("Export MP4", disabled=busy, width="stretch", help="Bring the cut up to date and write it to exports/"):
+boundaries = " → ".join(f"{s.scene_id}. {s.title}" + (f" ({s.transition} {s.transition_seconds:g}s)" if s.scene_id > 1
+                                                      and s.transition != "cut" else "") for s in plan.scenes)
+st.caption(f"{cut.payload.get('name', '')} · {cut.payload.get('duration') or 0:.1f}s · {boundaries}")
+if cut.payload.get("animatic"):
+    st.warning(f"Scenes {', '.join(map(str, cut.payload['animatic']))} are animatics (keyframe previews) until "
+               "their clips are made.")
+e1, e2, e3 = st.columns(3)
+if e1.button("Export MP4", disabled=busy, width="stretch", help="Render with the export settings into exports/"):
     jobs.submit(project, "export", {}, label="Export")
+    st.rerun()
+if e2.button("Animatic preview", disabled=busy, width="stretch",
+             help="The whole film from the keyframes with camera moves: free, marked ANIMATIC"):
+    jobs.submit(project, "export", {"settings": {"animatic": True}}, label="Animatic")
     st.rerun()
 path = export_path(project, cut, project.branch)
 if Path(path).exists():
     with open(path, "rb") as f:  # only the cut's file, and only when it exists
-        e2.download_button("Download MP4", f, file_name=Path(path).name, mime="video/mp4", width="stretch")
+        e3.download_button("Download MP4", f, file_name=Path(path).name, mime="video/mp4", width="stretch")
     st.caption(f"Exported to {path}")
+    srt = Path(path).with_suffix(".srt")
+    if srt.exists():
+        st.download_button("Download subtitles (.srt)", srt.read_text(), file_name=srt.name, mime="text/plain")

@@ -4,7 +4,7 @@ import re
 import streamlit as st
 
 from core.errors import DailiesError
-from core.models import CAMERA_MOVES, TRANSITIONS
+from core.models import CAMERA_MOVES, CLIP_AUDIO, TRANSITIONS
 from core.pipeline.edits import edit_scenes
 from core.pipeline.plan import story_of
 from core.pipeline.status import stale_slots
@@ -24,6 +24,7 @@ stale = stale_slots(project)
 st.subheader("Shot list")
 rows = [{"scene": s.scene_id, "title": s.title, "setting": s.setting, "camera": s.camera, "mood": s.mood,
          "action": s.action, "duration": s.duration_seconds, "transition": s.transition,
+         "transition_s": s.transition_seconds, "subtitle": s.subtitle, "audio": s.audio,
          "characters": ", ".join(s.characters_present), "description": s.description} for s in plan.scenes]
 cameras = sorted(set(CAMERA_MOVES) | {s.camera for s in plan.scenes})
 edited = st.data_editor(
@@ -32,7 +33,12 @@ edited = st.data_editor(
         "scene": st.column_config.NumberColumn("#", disabled=True, width="small"),
         "camera": st.column_config.SelectboxColumn("camera", options=cameras, required=True),
         "duration": st.column_config.NumberColumn("seconds", min_value=1, max_value=15, step=1, required=True),
-        "transition": st.column_config.SelectboxColumn("transition", options=list(TRANSITIONS), required=True),
+        "transition": st.column_config.SelectboxColumn("transition", options=list(TRANSITIONS), required=True,
+                                                       help="Into this scene: cut, crossfade, or fade through black"),
+        "transition_s": st.column_config.NumberColumn("trans. s", min_value=0.5, max_value=2.0, step=0.5),
+        "subtitle": st.column_config.TextColumn("subtitle", width="medium", help="Narration or dialogue"),
+        "audio": st.column_config.SelectboxColumn("clip sound", options=list(CLIP_AUDIO),
+                                                  help="keep, mute, or duck it under the music"),
         "characters": st.column_config.TextColumn("characters", help=f"Comma separated: {', '.join(names)}"),
         "description": st.column_config.TextColumn("description", width="medium"),
     })
@@ -43,6 +49,8 @@ if st.button("Save shot list", type="primary", disabled=busy):
                        "camera": r.get("camera") or "static", "mood": r.get("mood") or "",
                        "action": r.get("action") or "", "duration_seconds": int(r.get("duration") or 5),
                        "transition": r.get("transition") or "cut", "description": r.get("description") or "",
+                       "transition_seconds": float(r.get("transition_s") or 1.0), "subtitle": r.get("subtitle") or "",
+                       "audio": r.get("audio") or "keep",
                        "characters_present": [n.strip() for n in (r.get("characters") or "").split(",") if n.strip()]})
     try:
         before = stale_slots(project)

@@ -1,12 +1,17 @@
-"""Step 6 — cut: normalize each clip once, join them by stream copy, export.
+"""Step 6 — cut: normalized clips (or animatic stand-ins) rendered into the film, then exported.
 
-Normalizing (1280x720, 24 fps, yuv420p, AAC stereo, one video timescale) is
-what lets the join be a stream copy: every part has identical parameters. A
-clip that is already in that format (the offline provider writes it that way)
-is used as-is; any other is re-encoded once and the result cached in `derived`
-by the source's content hash, so an unchanged clip is never normalized again.
-The cut is a take of the `cut` slot; exporting copies (or hard-links) its file
-into `exports/` under a name that says what it is.
+Normalizing (1280x720, 24 fps, yuv420p, AAC stereo, one video timescale, a
+keyframe every half second) is what lets most of the film be a stream copy. A
+clip already in that form (the offline provider writes it that way) is used
+as-is; any other is re-encoded once, cached in `derived` by its content hash.
+
+A scene without a clip can stand in with an animatic: its keyframe with a camera
+move, free, marked ANIMATIC on screen. `ExportSettings(animatic=True)` uses
+animatics for the whole film, so the cut can be watched before video is paid for.
+
+Each export is a take of `cut` whose recipe includes its settings, so asking
+for the same export twice reuses it; its file in `exports/` is named for what it
+is (title, branch, preset, aspect, take), with the subtitles as `.srt` beside it.
 """
 from __future__ import annotations
 
@@ -17,11 +22,16 @@ from pathlib import Path
 from core import media
 from core.config import slugify
 from core.errors import InputError
+from core.models import Scene
 from core.pipeline.context import Context, StepResult
 from core.pipeline.plan import story_of
+from core.render.film import render
+from core.render.motion import render_move
+from core.render.timeline import ExportSettings
 from core.store import Project, Take
 
-NORMAL_FORM = f"normalized-{media.CUT_WIDTH}x{media.CUT_HEIGHT}-{media.CUT_FPS}fps-v1"
+NORMAL_FORM = f"normalized-{media.CUT_WIDTH}x{media.CUT_HEIGHT}-{media.CUT_FPS}fps-v3"
+ANIMATIC_FORM = "animatic-v1"
 
 
 def normalized(project: Project, asset: str) -> str:
@@ -44,54 +54,100 @@ def normalized(project: Project, asset: str) -> str:
     return out
 
 
-def assemble_cut(ctx: Context, story: Take) -> Take:
+def animatic(project: Project, keyframe: Take, scene: Scene) -> str:
+    """A free stand-in clip: the keyframe with the scene's camera move, labelled ANIMATIC; cached."""
+    key = f"{keyframe.asset}:{scene.camera}:{scene.duration_seconds}:{scene.mood}"
+    row = next(project.db.query("SELECT asset FROM derived WHERE source = ? AND kind = ?", [key, ANIMATIC_FORM]),
+               None)
+    if row:
+        return row["asset"]
+    from core.providers.offline_art import load_image
+
+    data = render_move(load_image(project.assets.read(keyframe.asset)), scene.camera, scene.duration_seconds,
+                       mood=scene.mood, label="ANIMATIC")
+    asset = project.assets.put(data, "mp4")
+    project.db.execute("INSERT OR IGNORE INTO derived (source, kind, asset) VALUES (?, ?, ?)",
+                       [key, ANIMATIC_FORM, asset])
+    return asset
+
+
+def assemble_cut(ctx: Context, story: Take, settings: ExportSettings | None = None) -> Take:
+    settings = settings or ExportSettings()
     plan = story_of(story)
-    clips: dict[int, Take] = {}
+    sources: dict[int, Take] = {}
+    stand_ins: list[int] = []
     for s in plan.scenes:
-        clip = ctx.project.takes.head(f"clip/{s.scene_id}", ctx.branch)
+        clip = None if settings.animatic else ctx.project.takes.head(f"clip/{s.scene_id}", ctx.branch)
         if clip is None:
-            raise InputError(f"Scene {s.scene_id} has no clip yet; run the clips before the cut.")
-        clips[s.scene_id] = clip
-    inputs = {f"clip/{n}": t.id for n, t in clips.items()}
-    recipe = {"step": "cut", "form": NORMAL_FORM, "clips": [t.asset for t in clips.values()]}
+            keyframe = ctx.project.takes.head(f"keyframe/{s.scene_id}", ctx.branch)
+            if keyframe is None:
+                raise InputError(f"Scene {s.scene_id} has neither a clip nor a keyframe yet; make its keyframe first.")
+            stand_ins.append(s.scene_id)
+            clip = keyframe
+        sources[s.scene_id] = clip
+    if settings.music and not ctx.project.assets.path(settings.music).exists():
+        raise InputError("The music track is missing from the project; upload it again.")
+    scene_slots = {f"scene/{n}": ctx.project.takes.head(f"scene/{n}", ctx.branch) for n in sources}
+    inputs = {t.slot: t.id for t in sources.values()} | {s: t.id for s, t in scene_slots.items() if t}
+    recipe = {"step": "cut", "form": NORMAL_FORM, "settings": settings.model_dump(),
+              "sources": [t.asset for t in sources.values()], "animatic": stand_ins,
+              "scenes": [s.model_dump(include={"transition", "transition_seconds", "subtitle", "audio",
+                                               "duration_seconds"}) for s in plan.scenes],
+              "title": plan.title, "characters": [(c.name, c.role) for c in plan.characters]}
 
     def make(_variant: int) -> StepResult:
-        parts = []
-        for n, clip in clips.items():
+        clips = {}
+        for n, take in sources.items():
             ctx.check_cancel()
-            parts.append(normalized(ctx.project, clip.asset))
-        tmp = ctx.project.assets.temp_path(".mp4")
-        try:
-            media.concat_copy([ctx.project.assets.path(p) for p in parts], tmp)
-            asset = ctx.project.assets.put_file(tmp, "mp4")
-        finally:
-            tmp.unlink(missing_ok=True)
-        duration = ctx.project.assets.row(asset)["duration"]
-        return StepResult(asset=asset, payload={"title": plan.title, "parts": parts, "duration": duration,
-                                                "scenes": len(clips), "form": NORMAL_FORM})
+            if n in stand_ins:
+                clips[n] = animatic(ctx.project, take, plan.scene(n))
+                ctx.job.say(f"Animatic for scene {n}")
+            else:
+                clips[n] = normalized(ctx.project, take.asset)
+        done = render(ctx.project, scenes=plan.scenes, clips=clips, settings=settings, title=plan.title,
+                      logline=plan.logline, characters=[(c.name, c.role) for c in plan.characters],
+                      palette=plan.palette, check_cancel=ctx.check_cancel)
+        asset = ctx.project.assets.put_file(done.path, "mp4")
+        srt = ctx.project.assets.put(done.srt.encode(), "srt") if done.srt else None
+        row = ctx.project.assets.row(asset)
+        return StepResult(asset=asset, payload={
+            "title": plan.title, "settings": settings.model_dump(), "name": settings.name(), "parts": done.parts,
+            "duration": row["duration"], "width": row["width"], "height": row["height"], "scenes": len(clips),
+            "animatic": stand_ins, "srt": srt, "loudness_in": done.loudness_in,
+            "scene_starts": {str(n): span[0] for n, span in done.timeline.scene_spans.items()}})
 
     take = ctx.produce("cut", recipe_of=recipe, inputs=inputs, make=make)
-    ctx.job.step_done("Cut assembled")
+    ctx.job.step_done("Cut assembled" + (f" (animatic for scenes {', '.join(map(str, stand_ins))})"
+                                         if stand_ins and not settings.animatic else ""))
     return take
 
 
 def export_path(project: Project, take: Take, branch: str) -> Path:
-    title = (take.payload or {}).get("title") or project.name
-    return project.path / "exports" / f"{slugify(title)}-{slugify(branch)}-cut{take.id}-720p.mp4"
+    payload = take.payload or {}
+    title = payload.get("title") or project.name
+    name = payload.get("name") or "720p-16x9"
+    return project.path / "exports" / f"{slugify(title)}-{slugify(branch)}-{name}-cut{take.id}.mp4"
 
 
 def export_cut(project: Project, take: Take, *, branch: str, out: Path | None = None) -> Path:
-    """Place the cut's file at `out` (default: exports/), without re-encoding; return the path."""
+    """Place the cut's file at `out` (default: exports/) with its subtitles beside it; return the path."""
     src = project.assets.path(take.asset)
     dst = Path(out).expanduser().resolve() if out else export_path(project, take, branch)
     if dst.suffix.lower() != ".mp4":
         raise InputError(f"Export to {dst.name}: the file name must end in .mp4.")
     if not dst.parent.is_dir():
         raise InputError(f"Cannot export to {dst}: the folder {dst.parent} does not exist.")
+    _place(src, dst)
+    srt = (take.payload or {}).get("srt")
+    if srt:
+        _place(project.assets.path(srt), dst.with_suffix(".srt"))
+    return dst
+
+
+def _place(src: Path, dst: Path) -> None:
     if dst.exists() and dst.stat().st_size == src.stat().st_size:
-        return dst  # exports are named by take, so the same size means the same file
+        return  # exports are named by take, so the same size means the same file
     tmp = dst.with_name(f".{dst.name}.part")
     # A copy, not a hard link: a player or editor that writes to the export must not touch the asset.
     shutil.copyfile(src, tmp)
     os.replace(tmp, dst)
-    return dst

@@ -12,6 +12,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from core.errors import InputError
 from core.pipeline.clips import make_clip
 from core.pipeline.context import Context
@@ -21,6 +23,7 @@ from core.pipeline.parts import sync_parts
 from core.pipeline.plan import plan_story, story_of
 from core.pipeline.script import write_script
 from core.pipeline.sheets import make_sheet
+from core.render.timeline import ExportSettings
 from core.store import Take
 
 SHEET_WORKERS = 4
@@ -47,7 +50,7 @@ def run_film(ctx: Context, *, concept: str | None = None, scenes: int | None = N
     ctx.job.plan_units(1 + len(plan.characters) + 2 * n + 2)
     _make_media(ctx, story)
     write_script(ctx, story)
-    cut = assemble_cut(ctx, story)
+    cut = assemble_cut(ctx, story, export_settings(ctx.project))
     path = export_cut(ctx.project, cut, branch=ctx.branch)
     return {"cut": cut.id, "asset": cut.asset, "path": str(path)}
 
@@ -61,7 +64,7 @@ def regenerate_scene(ctx: Context, scene: int) -> dict:
     ctx.job.plan_units(3)
     make_keyframe(ctx, scene, regenerate=True)
     make_clip(ctx, scene, regenerate=True)
-    cut = assemble_cut(ctx, story)
+    cut = assemble_cut(ctx, story, export_settings(ctx.project))
     path = export_cut(ctx.project, cut, branch=ctx.branch)
     return {"cut": cut.id, "asset": cut.asset, "path": str(path)}
 
@@ -98,10 +101,19 @@ def _make_media(ctx: Context, story: Take) -> None:
         raise errors[0]
 
 
-def export(ctx: Context, out: str | None = None) -> dict:
-    """Export the current cut, assembling it first when the clips are newer than the cut."""
+def export_settings(project, overrides: dict | None = None) -> ExportSettings:
+    """The project's saved export settings (Generate page), with one export's overrides on top."""
+    try:
+        return ExportSettings.model_validate({**(project.setting("export_settings") or {}), **(overrides or {})})
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise InputError(f"Export setting {'.'.join(map(str, first['loc']))} is not valid: {first['msg']}.") from None
+
+
+def export(ctx: Context, out: str | None = None, settings: dict | None = None) -> dict:
+    """Export the current cut with these settings, rendering it first unless an identical export exists."""
     story = current_story(ctx)
     ctx.job.plan_units(1)
-    cut = assemble_cut(ctx, story)
+    cut = assemble_cut(ctx, story, export_settings(ctx.project, settings))
     path = export_cut(ctx.project, cut, branch=ctx.branch, out=Path(out) if out else None)
     return {"cut": cut.id, "asset": cut.asset, "path": str(path)}

@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import math
 import os
-import subprocess
 from typing import ClassVar
 
 import numpy as np
 from PIL import Image
 
-from core import media
-from core.errors import MediaError
 from core.models import CheckResult, LabelMapping, Media, StoryPlan
 from core.providers import offline_art as art
 from core.providers import register
@@ -29,6 +25,7 @@ from core.providers.base import (CheckRequest, ClipRequest, KeyframeRequest, Pla
                                  SheetRequest)
 from core.providers.offline_plan import plan_offline
 from core.providers.offline_refine import refine_offline
+from core.render.motion import render_move
 
 
 def seed_of(*parts) -> int:
@@ -120,103 +117,10 @@ class OfflineProvider:
 
     # -- video ---------------------------------------------------------------------------------
     def animate_clip(self, req: ClipRequest) -> Media:
-        key = art.load_image(req.keyframe).convert("RGB").resize((media.CUT_WIDTH, media.CUT_HEIGHT),
-                                                                  Image.Resampling.LANCZOS)
-        frames = req.duration * media.CUT_FPS
-        move = camera_path(req.camera, seed_of(req.prompt, req.variant), amount=1.0 / req.attempt)
-        seed = seed_of(req.prompt, req.variant) % 2**31
-        cmd = [media.ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{media.CUT_WIDTH}x{media.CUT_HEIGHT}",
-               "-r", str(media.CUT_FPS), "-i", "pipe:0",
-               "-f", "lavfi", "-i", ambience(req.mood, req.duration, seed),
-               "-map", "0:v", "-map", "1:a", "-t", str(req.duration),
-               "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact", "-map_metadata", "-1",
-               *media.h264_args(preset="superfast"), "-f", "mp4", "pipe:1"]
-        # mp4 to a pipe cannot seek back for faststart, so write to a temp file instead.
-        import tempfile
-        with tempfile.TemporaryDirectory(prefix="dailies-clip-") as tmp:
-            out = f"{tmp}/clip.mp4"
-            cmd[-1] = out
-            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-            try:
-                w, h = key.size
-                for i in range(frames):
-                    t = i / max(1, frames - 1)
-                    cx, cy, zoom = move(t)
-                    vw, vh = w / max(zoom, 1.0), h / max(zoom, 1.0)
-                    x0 = min(max(cx * w - vw / 2, 0.0), w - vw)  # the window never leaves the keyframe
-                    y0 = min(max(cy * h - vh / 2, 0.0), h - vh)
-                    # resize() with a float box is a separable, sub-pixel crop-and-scale: smooth and ~3x
-                    # faster than transform(EXTENT).
-                    frame = key.resize((w, h), Image.Resampling.BILINEAR, box=(x0, y0, x0 + vw, y0 + vh))
-                    proc.stdin.write(frame.tobytes())
-                proc.stdin.close()
-            except BrokenPipeError:
-                pass
-            err = proc.stderr.read().decode(errors="replace")
-            if proc.wait() != 0:
-                raise MediaError(f"ffmpeg failed while animating the clip: {err.strip()[-300:]}")
-            with open(out, "rb") as f:
-                data = f.read()
+        seed = seed_of(req.prompt, req.variant)
+        data = render_move(art.load_image(req.keyframe), req.camera, req.duration, mood=req.mood, seed=seed,
+                           amount=1.0 / req.attempt)  # a drift correction asks for a smaller move
         return Media(data=data, ext="mp4", prompt=req.prompt)
-
-
-def ambience(mood: str, duration: int, seed: int) -> str:
-    """A quiet, mood-coloured room tone, so a clip has real (if modest) sound of its own."""
-    mood = (mood or "").lower()
-    cutoff = 400 if any(w in mood for w in ("tense", "dark", "sad")) else 900
-    amp = 0.06 if "tense" in mood else 0.04
-    return (f"anoisesrc=d={duration}:c=brown:r={media.AUDIO_RATE}:a={amp}:s={seed},lowpass=f={cutoff},"
-            f"afade=t=in:d=0.4,afade=t=out:st={max(0, duration - 0.5)}:d=0.5,"
-            f"aformat=channel_layouts=stereo")
-
-
-def _ease(t: float) -> float:
-    return t * t * (3 - 2 * t)
-
-
-def camera_path(camera: str, seed: int, amount: float = 1.0):
-    """Map a free-text camera direction to a path (cx, cy, zoom) over t in 0..1. No rotation: a per-frame
-    rotate costs more than the whole crop-and-scale.
-
-    `amount` scales the move (a drift correction asks for a smaller one)."""
-    path = _camera_path((camera or "").lower(), ((seed % 1000) / 1000 - 0.5) * 0.04)
-    if amount >= 1.0:
-        return path
-
-    def scaled(t):
-        cx, cy, zoom = path(t)
-        return 0.5 + (cx - 0.5) * amount, 0.5 + (cy - 0.5) * amount, 1 + (zoom - 1) * amount
-    return scaled
-
-
-def _camera_path(c: str, jitter: float):
-    def lin(a, b):
-        return lambda t: a + (b - a) * _ease(t)
-
-    if "orbit" in c or "circle" in c or "arc" in c:
-        # An arc around the subject, faked in 2D: an elliptical drift while easing in a little.
-        return lambda t: (0.5 + 0.05 * math.sin(math.pi * (_ease(t) - 0.5)),
-                          0.5 - 0.015 * math.cos(math.pi * (_ease(t) - 0.5)), 1.12 + 0.04 * _ease(t))
-    if "pan left" in c or ("pan" in c and "left" in c):
-        x = lin(0.57, 0.43)
-        return lambda t: (x(t), 0.5 + jitter, 1.16)
-    if "pan" in c or "track" in c or "truck" in c:
-        x = lin(0.43, 0.57)
-        return lambda t: (x(t), 0.5 + jitter, 1.16)
-    if "tilt down" in c:
-        y = lin(0.43, 0.57)
-        return lambda t: (0.5 + jitter, y(t), 1.16)
-    if "tilt" in c or "crane" in c or "rise" in c:
-        y = lin(0.57, 0.43)
-        return lambda t: (0.5 + jitter, y(t), 1.16)
-    if "dolly out" in c or "pull" in c or "zoom out" in c or "back" in c:
-        z = lin(1.22, 1.0)
-        return lambda t: (0.5, 0.5 + 0.02 * (1 - t), z(t))
-    if "dolly" in c or "push" in c or "zoom" in c or "in" in c.split():
-        z = lin(1.0, 1.22)
-        return lambda t: (0.5 + jitter * t, 0.5 - 0.02 * t, z(t))
-    return lambda t: (0.5 + 0.01 * math.sin(math.pi * t), 0.5, 1.05 + 0.02 * t)  # static: a breathing hold
 
 
 def framing(frame: Image.Image, keyframe: Image.Image) -> float:

@@ -237,11 +237,17 @@ def plan_offline(concept: str, labels: list[str], scenes: int | None, style: str
             scene_id=i, title=title, description=desc.format(**fmt), characters_present=present,
             setting=f"{place}, {_time_of_day(i, n_scenes, concept)}", camera=cameras[(i - 1) % len(cameras)],
             mood=mood, action=action.format(**fmt), duration_seconds=5,
-            transition="cut" if i == 1 else rng.choice(["cut", "crossfade"]),
+            transition="cut",  # transitions are the editor's choice (Shooting); a plain cut keeps every frame
+            subtitle=_sentence(action.format(**fmt)),
         ))
     title = _title(concept, names, place)
     return StoryPlan(title=title, logline=concept.strip().rstrip(".") + ".", style=style, aspect_ratio=aspect_ratio,
                      palette=palette, characters=characters, scenes=scene_list)
+
+
+def _sentence(text: str) -> str:
+    text = text.replace(";", ",").strip().rstrip(".")
+    return text[:1].upper() + text[1:] + "."
 
 
 def _beats_for(n: int) -> list[tuple[str, str, str, str]]:

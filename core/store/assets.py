@@ -20,6 +20,7 @@ from pathlib import Path
 from core.errors import NotFound
 
 MIMES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "mp4": "video/mp4",
+         "m4a": "audio/mp4", "mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg",
          "md": "text/markdown", "json": "application/json", "srt": "application/x-subrip"}
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 

@@ -1,0 +1,155 @@
+"""Putting a film together: segments, soundtrack, subtitles, and the export preset.
+
+`render()` is what the `cut` step calls. It returns the finished MP4 (in a temp
+file inside the store) and the subtitles as SRT text timed to the same timeline.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from core import media
+from core.render import audio, cards, segments
+from core.render.timeline import PRESETS, ExportSettings, Timeline, build, effective_scenes
+from core.store import Project
+
+
+@dataclass
+class Rendered:
+    path: Path
+    srt: str
+    timeline: Timeline
+    parts: list[str]
+    loudness_in: float | None
+
+
+def frame_size(settings: ExportSettings) -> tuple[int, int]:
+    short = PRESETS[settings.preset]
+    long = round(short * 16 / 9 / 2) * 2
+    return {"16:9": (long, short), "9:16": (short, long), "1:1": (short, short)}[settings.aspect]
+
+
+def srt(timeline: Timeline, scenes: list) -> str:
+    def stamp(t: float) -> str:
+        ms = round(t * 1000)
+        return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+    lines, n = [], 0
+    for s in scenes:
+        if not s.subtitle.strip() or s.scene_id not in timeline.scene_spans:
+            continue
+        start, end = timeline.scene_spans[s.scene_id]
+        n += 1
+        lines += [str(n), f"{stamp(start + 0.25)} --> {stamp(end - 0.25)}", s.subtitle.strip(), ""]
+    return "\n".join(lines)
+
+
+def render(project: Project, *, scenes: list, clips: dict[int, str], settings: ExportSettings, title: str,
+           logline: str, characters: list[tuple[str, str]], palette: list[str], check_cancel=lambda: None) -> Rendered:
+    scenes = effective_scenes(scenes, settings)
+    lengths = {n: media.probe_video(project.assets.path(a)).duration for n, a in clips.items()}
+    # Clip lengths are whole frames; keep boundaries on the half-second keyframe grid.
+    timeline = build(scenes, {n: (a, round(lengths[n] * 2) / 2) for n, a in clips.items()}, settings)
+    parts: list[str] = []
+    for p in timeline.pieces:
+        check_cancel()
+        if p.kind == "title":
+            png = project.assets.put(cards.title_card(title, settings.subtitle_line or logline, palette), "png")
+            parts.append(segments.still(project, png, p.length))
+        elif p.kind == "credits":
+            png = project.assets.put(cards.credits_card(title, characters, palette), "png")
+            parts.append(segments.still(project, png, p.length))
+        elif p.kind == "clip":
+            parts.append(segments.body(project, p.clip, p.trim_in, p.trim_out))
+        else:
+            parts.append(segments.transition(project, p.pair[0], p.trim_in, p.pair[1], p.length,
+                                             p.kind_of_transition))
+    check_cancel()
+    video = project.assets.temp_path(".mp4")
+    sound = project.assets.temp_path(".m4a")
+    out = project.assets.temp_path(".mp4")
+    subtitles = srt(timeline, scenes)
+    try:
+        segments.join(project, parts, video)
+        music = project.assets.path(settings.music) if settings.music else None
+        measured = audio.build_soundtrack(timeline, scenes, {n: project.assets.path(a) for n, a in clips.items()},
+                                          music, settings, sound)
+        if settings.reframes:
+            _reframe(video, sound, out, settings, timeline, scenes)
+        else:
+            media.run(["-i", str(video), "-i", str(sound), "-map", "0:v", "-map", "1:a", "-c", "copy",
+                       "-movflags", "+faststart", "-f", "mp4", str(out)], what="joining picture and sound")
+    finally:
+        video.unlink(missing_ok=True)
+        sound.unlink(missing_ok=True)
+    loud = measured.get("input_i")
+    return Rendered(out, subtitles, timeline, parts, float(loud) if loud not in (None, "-inf") else None)
+
+
+def _reframe(video: Path, sound: Path, out: Path, settings: ExportSettings, timeline: Timeline,
+             scenes: list) -> None:
+    """One re-encode for a preset that changes the frame, with subtitles burned in when asked."""
+    w, h = frame_size(settings)
+    if settings.fit == "crop":
+        vf = f"scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1"
+    else:
+        vf = f"scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:black,setsar=1"
+    inputs = ["-i", str(video), "-i", str(sound)]
+    graph = f"[0:v]{vf}[v0]"
+    last = "[v0]"
+    overlays = []
+    if settings.subtitles == "burn":
+        for s in scenes:
+            if s.subtitle.strip() and s.scene_id in timeline.scene_spans:
+                overlays.append((s.subtitle.strip(), *timeline.scene_spans[s.scene_id]))
+    with _subtitle_pngs(overlays, w, h, out.parent) as pngs:
+        for i, (png, (_, start, end)) in enumerate(zip(pngs, overlays)):
+            inputs += ["-i", str(png)]
+            graph += f";{last}[{i + 2}:v]overlay=0:0:enable='between(t,{start + 0.25:.3f},{end - 0.25:.3f})'[v{i + 1}]"
+            last = f"[v{i + 1}]"
+        graph += f";{last}format=yuv420p[vout]"
+        args = media.h264_args()
+        media.run([*inputs, "-filter_complex", graph, "-map", "[vout]", "-map", "1:a", *args[:args.index("-c:a")],
+                   "-c:a", "copy", "-movflags", "+faststart", "-f", "mp4", str(out)],
+                  what=f"exporting {settings.name()}")
+
+
+class _subtitle_pngs:
+    """Transparent frames with one subtitle line each, drawn with Pillow (no system fonts needed)."""
+
+    def __init__(self, lines, w: int, h: int, folder: Path):
+        self.lines, self.w, self.h, self.folder, self.paths = lines, w, h, folder, []
+
+    def __enter__(self) -> list[Path]:
+        size = max(22, self.h // 24)
+        font = ImageFont.load_default(size=size)
+        for i, (text, _start, _end) in enumerate(self.lines):
+            im = Image.new("RGBA", (self.w, self.h), (0, 0, 0, 0))
+            d = ImageDraw.Draw(im)
+            words, rows, row = text.split(), [], ""
+            for word in words:  # wrap to 90% of the frame width
+                trial = f"{row} {word}".strip()
+                if d.textlength(trial, font=font) > self.w * 0.9 and row:
+                    rows.append(row)
+                    row = word
+                else:
+                    row = trial
+            rows.append(row)
+            y = self.h - size * 1.4 * len(rows) - self.h * 0.06
+            for r in rows:
+                x = (self.w - d.textlength(r, font=font)) / 2
+                d.text((x, y), r, font=font, fill=(255, 255, 255, 255), stroke_width=max(2, size // 12),
+                       stroke_fill=(0, 0, 0, 255))
+                y += size * 1.4
+            buf = io.BytesIO()
+            im.save(buf, "PNG")
+            p = self.folder / f".sub-{id(self)}-{i}.png"
+            p.write_bytes(buf.getvalue())
+            self.paths.append(p)
+        return self.paths
+
+    def __exit__(self, *exc):
+        for p in self.paths:
+            p.unlink(missing_ok=True)
