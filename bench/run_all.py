@@ -12,7 +12,7 @@ import sys
 
 from common import RESULTS, ROOT, OtherLoad, update_section, utc_date
 
-BENCHMARKS = ["make_offline", "export_concat", "scheduling", "pages"]
+BENCHMARKS = ["make_offline", "export_concat", "scheduling", "pages", "xai_scheduling", "export_transitions"]
 
 
 def out(cmd: list[str]) -> str:

@@ -127,7 +127,7 @@ def test_editing_one_scene_stales_only_what_was_made_from_it(film_copy):
     rows[1]["action"] = "Bo loops through the rigging while Ada chases the string"
     edit_scenes(project, rows)
     stale = {s["slot"] for s in status(project)["slots"] if s["stale"]}
-    assert stale == {"keyframe/2", "clip/2", "script"}
+    assert stale == {"keyframe/2", "clip/2", "script", "cut"}  # the cut reads scene 2 (subtitle, transition)
     before = project.calls.totals()["total"]
     jobs.submit(project, "make", {}, background=False)
     new_calls = project.calls.recent(project.calls.totals()["total"] - before)

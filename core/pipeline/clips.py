@@ -12,6 +12,7 @@ from core.errors import InputError
 from core.models import Scene
 from core.pipeline import prompts
 from core.pipeline.context import MAX_CLIP_ATTEMPTS, SCORE_THRESHOLD, Context, StepResult
+from core.pipeline.cut import normalized
 from core.pipeline.parts import part
 from core.providers.base import CheckRequest, ClipRequest
 from core.store import Take
@@ -64,5 +65,6 @@ def make_clip(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
                                    "duration": scene.duration_seconds})
 
     take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate)
+    normalized(ctx.project, take.asset)  # now, in the clip's own worker, not later on the cut's critical path
     ctx.job.step_done(f"Clip {n} ready")
     return take

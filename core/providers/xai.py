@@ -171,6 +171,10 @@ class XaiProvider:
         return self._image(req.prompt, refs=[req.photo] if req.photo else [], aspect_ratio="3:4",
                            what=f"the sheet of {req.character.name}")
 
+    def blend_sheets(self, sheet_a: bytes, sheet_b: bytes, prompt: str) -> Media:
+        """A new character from two: a multi-reference edit of both sheets (the media lab's blend)."""
+        return self._image(prompt, refs=[sheet_a, sheet_b], aspect_ratio="3:4", what="the blended character")
+
     def compose_keyframe(self, req: KeyframeRequest) -> Media:
         return self._image(req.prompt, refs=req.references, aspect_ratio=req.aspect_ratio,
                            what=f"the keyframe of scene {req.scene.scene_id}")
