@@ -66,7 +66,8 @@ for s in plan.scenes:
             else:
                 widgets.picture(project, clip or keyframe, size="m")
         with info:
-            st.markdown(f"**{n}. {s.title}** — {s.camera}, {s.duration_seconds}s, then *{s.transition}*")
+            into = f", {s.transition} in ({s.transition_seconds:g}s)" if n > 1 and s.transition != "cut" else ""
+            st.markdown(f"**{n}. {s.title}** — {s.camera}, {s.duration_seconds}s{into}")
             st.caption(s.action)
             widgets.badges(clip, f"clip/{n}" in stale)
             st.caption(f"{project.takes.count(f'clip/{n}')} clip takes · cost ${cost:.2f}")
