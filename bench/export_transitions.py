@@ -40,6 +40,7 @@ same mix graph into a null output alone, with its `loudnorm` measurement, and wi
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -252,9 +253,16 @@ def forget_segments(project) -> None:
 # ---------------------------------------------------------------- main
 
 def main() -> None:
-    os.environ["DAILIES_HOME"] = tempfile.mkdtemp(prefix="dailies-bench-home-")
+    home = tempfile.mkdtemp(prefix="dailies-bench-home-")
+    os.environ["DAILIES_HOME"] = home  # the project is opened by path; nothing should land in a real workspace
     os.environ.pop("XAI_API_KEY", None)
+    try:
+        measure()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
+
+def measure() -> None:
     import imageio_ffmpeg
     from moviepy import CompositeVideoClip, VideoFileClip, afx, vfx
 
@@ -484,18 +492,18 @@ normalized form, so the cut is {len(names)} segments: {n_copy} clip bodies (stre
 ### Where the time goes
 
 - First export: {video_first:.2f} s of video segments and join (of which {fade_first:.2f} s rendering the two 1 s
-  crossfades, ~{fade_first / 2:.2f} s each for 24 frames: process start, seeking and decoding two inputs,
-  x264 start-up) and **{audio_first:.2f} s of soundtrack**, out of {pf.total:.2f} s. (a) copies packets and touches
-  no sample; the soundtrack alone is {audio_first / t_concat:.0f}x of (a), so the ≤ {TARGET_VS_CONCAT:g}x target
-  cannot be met while every export decodes, mixes, measures and re-encodes all {durations['dailies']:.0f} s of sound,
-  twice.
+  crossfades, ~{fade_first / 2:.2f} s each for 24 frames: decoding two inputs, `xfade` at 720p, x264 set-up and
+  encode; starting ffmpeg itself costs {t_noop:.3f} s) and **{audio_first:.2f} s of soundtrack**, out of
+  {pf.total:.2f} s. (a) copies packets and touches no sample; the soundtrack alone is {audio_first / t_concat:.0f}x
+  of (a), so the ≤ {TARGET_VS_CONCAT:g}x target cannot be met while every export decodes, mixes, measures and
+  re-encodes all {durations['dailies']:.0f} s of sound, twice.
 - With every segment cached the export is join + soundtrack + mux: {pa.total:.2f} s, of which {audio_again:.2f} s
   soundtrack. After scene 4 changed: {audio_regen:.2f} s of {pr.total:.2f} s is the soundtrack, {fade_regen:.2f} s
   the one crossfade that touches scene 4 (4 -> 5); scene 4's body is a stream copy.
 - Pass 1 taken apart (below): decoding and mixing cost {t_pass['mix']:.2f} s; `loudnorm` adds
-  {t_pass['loudnorm'] - t_pass['mix']:.2f} s (it works at 192 kHz, upsampling 4x for true peak); an `ebur128`
-  measurement without true peak would add {t_pass['ebur128'] - t_pass['mix']:.2f} s. Pass 2 runs the mix and `loudnorm`
-  again (linear mode, also at 192 kHz) and encodes AAC.
+  {t_pass['loudnorm'] - t_pass['mix']:.2f} s (it works at 192 kHz, upsampling 4x for true peak); with an `ebur128`
+  measurement (no true peak) instead, the whole pass takes {t_pass['ebur128']:.2f} s. Pass 2 runs the mix and
+  `loudnorm` again (linear mode, also at 192 kHz) and encodes AAC.
 
 {passes}
 """

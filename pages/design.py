@@ -74,4 +74,28 @@ for i, c in enumerate(plan.characters):
                 jobs.submit(project, "sheets", {"names": [c.name], "regenerate": sheet is not None and
                                                 sheet_slot not in stale}, label=f"Sheet for {c.name}")
                 st.rerun()
+            if sheet is not None and st.button("Upscale 2x", key=f"up-{i}", disabled=busy, width="stretch",
+                                               help="A new take at twice the size; the original is kept"):
+                jobs.submit(project, "upscale", {"take": sheet.id}, label=f"Upscaling {c.name}'s sheet")
+                st.rerun()
         widgets.take_strip(project, sheet_slot, head=sheet, disabled=busy, key=f"sheet-{i}")
+
+sheets = [c.name for c in plan.characters if project.takes.head(f"sheet/{c.name}") is not None]
+if len(sheets) >= 2:
+    with st.expander("Lab: blend two characters into a new one"):
+        with st.form("blend", border=False):
+            b1, b2 = st.columns(2)
+            a = b1.selectbox("First", sheets, index=0)
+            b = b2.selectbox("Second", sheets, index=1)
+            weight = st.slider("How much of the second", 0.0, 1.0, 0.5, 0.05)
+            name = st.text_input("Name of the new character", value=f"{a}{b}")
+            if st.form_submit_button("Blend", disabled=busy):
+                jobs.submit(project, "blend", {"a": a, "b": b, "name": name, "weight": weight},
+                            label=f"Blending {a} and {b}")
+                st.rerun()
+        blends = sorted(s for s in project.takes.head_ids() if s.startswith("sheet/")
+                        and s.split("/", 1)[1] not in {c.name for c in plan.characters})
+        for slot in blends:
+            st.markdown(f"**{slot.split('/', 1)[1]}** (a blend; add a character of that name on the Story page "
+                        "to cast it)")
+            widgets.picture(project, project.takes.head(slot), size="s")

@@ -79,6 +79,19 @@ for s in plan.scenes:
                          width="stretch", help="New keyframe and clip for this scene, then a new cut"):
                 jobs.submit(project, "regenerate", {"scene": n}, label=f"Regenerate scene {n}")
                 st.rerun()
+            if clip is not None:
+                with st.popover("Lab", width="stretch", disabled=busy):
+                    st.caption("New takes of this clip; the source is kept. The cut uses 720p 24 fps, so these "
+                               "are for exporting the clip itself.")
+                    if st.button("Upscale 2x", key=f"up-{n}"):
+                        jobs.submit(project, "upscale", {"take": clip.id}, label=f"Upscaling clip {n}")
+                        st.rerun()
+                    fps = st.segmented_control("Smooth motion to", [48, 60], key=f"fps-{n}",
+                                               format_func=lambda f: f"{f} fps")
+                    if fps and st.button("Interpolate", key=f"interp-{n}",
+                                         help="Motion-compensated frame interpolation (slow: about a minute)"):
+                        jobs.submit(project, "interpolate", {"take": clip.id, "fps": fps}, label=f"Interpolating {n}")
+                        st.rerun()
 
 st.subheader("The cut")
 saved = project.setting("export_settings") or {}

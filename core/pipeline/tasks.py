@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 from collections.abc import Callable
 
+from core import lab
 from core.pipeline import run
 from core.pipeline.context import Context
 from core.pipeline.edits import refine_story
@@ -49,4 +50,5 @@ def keyframe(ctx: Context, scene: int, regenerate: bool = False) -> dict:
 KINDS: dict[str, Callable[..., dict]] = {
     "plan": plan, "refine": refine, "sheets": sheets, "keyframe": keyframe,
     "make": run.run_film, "regenerate": run.regenerate_scene, "export": run.export,
+    **lab.JOB_KINDS,  # upscale, interpolate, blend
 }

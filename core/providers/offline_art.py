@@ -248,7 +248,10 @@ def stylize_sheet(photo: bytes, name: str, palette: Palette, strength: float, se
 
 
 def sheet_portrait(sheet_png: bytes) -> Image.Image:
-    return load_image(sheet_png).crop(PORTRAIT_BOX)
+    sheet = load_image(sheet_png)
+    if sheet.size != SHEET_SIZE:  # an upscaled (or otherwise resized) sheet: same layout, other scale
+        sheet = sheet.resize(SHEET_SIZE, Image.Resampling.LANCZOS)
+    return sheet.crop(PORTRAIT_BOX)
 
 
 def figure_sheet(name: str, description: str, palette: Palette, seed: int) -> bytes:

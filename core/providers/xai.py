@@ -95,7 +95,7 @@ class XaiProvider:
         return with_retries(fn, what=what, prompt=prompt, policy=self.policy, secrets=[self._key])
 
     def estimate(self, operation: str, params: dict, n_inputs: int) -> float:
-        if operation in ("make_sheet", "compose_keyframe"):
+        if operation in ("make_sheet", "compose_keyframe", "blend_characters"):
             return self.prices["image_output"] + self.prices["image_input"] * n_inputs
         if operation == "animate_clip":
             return self.prices["video_second"] * params.get("duration", 5)

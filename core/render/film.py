@@ -5,6 +5,7 @@ file inside the store) and the subtitles as SRT text timed to the same timeline.
 """
 from __future__ import annotations
 
+import concurrent.futures as cf
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,30 +53,23 @@ def render(project: Project, *, scenes: list, clips: dict[int, str], settings: E
     lengths = {n: media.probe_video(project.assets.path(a)).duration for n, a in clips.items()}
     # Clip lengths are whole frames; keep boundaries on the half-second keyframe grid.
     timeline = build(scenes, {n: (a, round(lengths[n] * 2) / 2) for n, a in clips.items()}, settings)
-    parts: list[str] = []
-    for p in timeline.pieces:
-        check_cancel()
-        if p.kind == "title":
-            png = project.assets.put(cards.title_card(title, settings.subtitle_line or logline, palette), "png")
-            parts.append(segments.still(project, png, p.length))
-        elif p.kind == "credits":
-            png = project.assets.put(cards.credits_card(title, characters, palette), "png")
-            parts.append(segments.still(project, png, p.length))
-        elif p.kind == "clip":
-            parts.append(segments.body(project, p.clip, p.trim_in, p.trim_out))
-        else:
-            parts.append(segments.transition(project, p.pair[0], p.trim_in, p.pair[1], p.length,
-                                             p.kind_of_transition))
     check_cancel()
     video = project.assets.temp_path(".mp4")
     sound = project.assets.temp_path(".m4a")
     out = project.assets.temp_path(".mp4")
     subtitles = srt(timeline, scenes)
+    music = project.assets.path(settings.music) if settings.music else None
     try:
+        # The sound mix and the segment encodes are separate ffmpeg processes: run them side by side.
+        with cf.ThreadPoolExecutor(3, thread_name_prefix="render") as pool:
+            sound_job = pool.submit(audio.build_soundtrack, timeline, scenes,
+                                    {n: project.assets.path(a) for n, a in clips.items()}, music, settings, sound)
+            part_jobs = [pool.submit(_segment, project, p, settings, title, logline, characters, palette)
+                         for p in timeline.pieces]
+            parts = [f.result() for f in part_jobs]
+            loudness_in = sound_job.result()
+        check_cancel()
         segments.join(project, parts, video)
-        music = project.assets.path(settings.music) if settings.music else None
-        measured = audio.build_soundtrack(timeline, scenes, {n: project.assets.path(a) for n, a in clips.items()},
-                                          music, settings, sound)
         if settings.reframes:
             _reframe(video, sound, out, settings, timeline, scenes)
         else:
@@ -84,8 +78,20 @@ def render(project: Project, *, scenes: list, clips: dict[int, str], settings: E
     finally:
         video.unlink(missing_ok=True)
         sound.unlink(missing_ok=True)
-    loud = measured.get("input_i")
-    return Rendered(out, subtitles, timeline, parts, float(loud) if loud not in (None, "-inf") else None)
+    return Rendered(out, subtitles, timeline, parts, loudness_in)
+
+
+def _segment(project: Project, p, settings: ExportSettings, title: str, logline: str,
+             characters: list[tuple[str, str]], palette: list[str]) -> str:
+    if p.kind == "title":
+        png = project.assets.put(cards.title_card(title, settings.subtitle_line or logline, palette), "png")
+        return segments.still(project, png, p.length)
+    if p.kind == "credits":
+        return segments.still(project, project.assets.put(cards.credits_card(title, characters, palette), "png"),
+                              p.length)
+    if p.kind == "clip":
+        return segments.body(project, p.clip, p.trim_in, p.trim_out)
+    return segments.transition(project, p.pair[0], p.trim_in, p.pair[1], p.length, p.kind_of_transition)
 
 
 def _reframe(video: Path, sound: Path, out: Path, settings: ExportSettings, timeline: Timeline,
