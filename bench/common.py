@@ -21,27 +21,13 @@ if str(ROOT) not in sys.path:
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 CONCEPT = "Ada, a clockmaker, and Bo, a runaway kite, race the sunset across a windy harbour town"
-FACES = {"Ada": ((224, 180, 150), (60, 40, 30)), "Bo": ((150, 105, 80), (20, 20, 20))}
-
-
-def draw_face(path: Path, skin, hair) -> Path:
-    """The same simple face photo as tests/conftest.py draws."""
-    from PIL import Image, ImageDraw
-
-    im = Image.new("RGB", (640, 800), (200, 205, 210))
-    d = ImageDraw.Draw(im)
-    d.ellipse((170, 160, 470, 560), fill=skin)
-    d.pieslice((160, 120, 480, 420), 180, 360, fill=hair)
-    for x in (250, 390):
-        d.ellipse((x - 22, 320, x + 22, 350), fill="white")
-        d.ellipse((x - 9, 326, x + 9, 344), fill=(40, 30, 20))
-    d.arc((260, 420, 380, 480), 20, 160, fill=(150, 60, 60), width=6)
-    im.save(path)
-    return path
 
 
 def draw_faces(folder: Path) -> dict[str, Path]:
-    return {name: draw_face(folder / f"{name.lower()}.png", skin, hair) for name, (skin, hair) in FACES.items()}
+    """The contract checker's face photos (one definition, in tests/fakes/faces.py)."""
+    from tests.fakes.faces import draw_faces as draw
+
+    return draw(folder)
 
 
 def timed(fn: Callable[[], object]) -> float:

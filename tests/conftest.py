@@ -6,26 +6,13 @@ import time
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
 
 from core.providers import register
 from core.providers.offline import OfflineProvider
+from tests.fakes.faces import draw_faces
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCEPT = "Ada, a clockmaker, and Bo, a runaway kite, race the sunset across a windy harbour town"
-
-
-def draw_face(path: Path, skin, hair) -> Path:
-    im = Image.new("RGB", (640, 800), (200, 205, 210))
-    d = ImageDraw.Draw(im)
-    d.ellipse((170, 160, 470, 560), fill=skin)
-    d.pieslice((160, 120, 480, 420), 180, 360, fill=hair)
-    for x in (250, 390):
-        d.ellipse((x - 22, 320, x + 22, 350), fill="white")
-        d.ellipse((x - 9, 326, x + 9, 344), fill=(40, 30, 20))
-    d.arc((260, 420, 380, 480), 20, 160, fill=(150, 60, 60), width=6)
-    im.save(path)
-    return path
 
 
 @register("slow-offline")
@@ -54,9 +41,7 @@ def workspace(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def faces(tmp_path_factory) -> dict[str, Path]:
-    d = tmp_path_factory.mktemp("faces")
-    return {"Ada": draw_face(d / "ada.png", (224, 180, 150), (60, 40, 30)),
-            "Bo": draw_face(d / "bo.png", (150, 105, 80), (20, 20, 20))}
+    return draw_faces(tmp_path_factory.mktemp("faces"))
 
 
 @pytest.fixture(scope="session")

@@ -15,22 +15,10 @@ from PIL import Image, ImageDraw, ImageFilter, UnidentifiedImageError
 from skimage import data as skdata
 
 from core.providers import offline_art as art
+from tests.fakes.faces import draw_face as face
 
 AUTUMN = ["#3b1f0e", "#8b3a0f", "#d2691e", "#f4a460", "#fff1d6"]
 HARBOUR = ["#0b2d3a", "#1f6f8b", "#99c1b9", "#f2d0a9", "#f1faee"]
-
-
-def face(path, skin, hair):
-    """The contract checker's test face, verbatim apart from line breaks."""
-    im = Image.new("RGB", (640, 800), (200, 205, 210))
-    d = ImageDraw.Draw(im)
-    d.ellipse((170, 160, 470, 560), fill=skin)
-    d.pieslice((160, 120, 480, 420), 180, 360, fill=hair)
-    for x in (250, 390):
-        d.ellipse((x - 22, 320, x + 22, 350), fill="white")
-        d.ellipse((x - 9, 326, x + 9, 344), fill=(40, 30, 20))
-    d.arc((260, 420, 380, 480), 20, 160, fill=(150, 60, 60), width=6)
-    im.save(path)
 
 
 def photo_like(seed: int = 0, w: int = 900, h: int = 1200) -> Image.Image:
