@@ -36,7 +36,6 @@ class DurableJob(JobHandle):
         super().__init__()
         self.project = project
         self.id = job_id
-        self._last_write = 0.0
         self.on_report: Callable[[float, str], None] | None = None
 
     def report(self, fraction: float, message: str) -> None:

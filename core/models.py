@@ -7,7 +7,7 @@ offline provider builds it from the concept's words). Character descriptions are
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -15,8 +15,10 @@ CAMERA_MOVES = (
     "static", "slow push in", "pull back", "pan left", "pan right",
     "tilt up", "tilt down", "dolly in", "dolly out", "orbit",
 )
-TRANSITIONS = ("cut", "crossfade", "fade")  # fade = through black
-CLIP_AUDIO = ("keep", "mute", "duck")
+Transition = Literal["cut", "crossfade", "fade"]  # fade = through black
+ClipAudio = Literal["keep", "mute", "duck"]
+TRANSITIONS = get_args(Transition)
+CLIP_AUDIO = get_args(ClipAudio)
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 MIN_DESCRIPTION_WORDS = 80
 MAX_SCENES = 24
@@ -53,24 +55,10 @@ class Scene(BaseModel):
     mood: str = ""
     action: str = ""
     duration_seconds: int = Field(default=5, ge=1, le=15)
-    transition: str = Field(default="cut", description="into this scene from the previous: cut, crossfade, fade")
+    transition: Transition = Field(default="cut", description="into this scene from the previous one")
     transition_seconds: float = Field(default=1.0, ge=0.5, le=2.0, multiple_of=0.5)
     subtitle: str = Field(default="", description="one line of narration or dialogue shown during the scene")
-    audio: str = Field(default="keep", description="the clip's own sound: keep, mute or duck (under the music)")
-
-    @field_validator("transition")
-    @classmethod
-    def _known_transition(cls, v: str) -> str:
-        if v not in TRANSITIONS:
-            raise ValueError(f"transition must be one of {', '.join(TRANSITIONS)}")
-        return v
-
-    @field_validator("audio")
-    @classmethod
-    def _known_audio(cls, v: str) -> str:
-        if v not in CLIP_AUDIO:
-            raise ValueError(f"audio must be one of {', '.join(CLIP_AUDIO)}")
-        return v
+    audio: ClipAudio = Field(default="keep", description="the clip's own sound (duck = lowered under the music)")
 
 
 class StoryPlan(BaseModel):

@@ -10,10 +10,7 @@ from ui import jobs, widgets
 st.title("Design")
 project = widgets.need_project()
 busy = jobs.busy(project)
-story = project.takes.head("story")
-if story is None:
-    st.info("Plan a story on the Story page first; its characters appear here.")
-    st.stop()
+story = widgets.need_story(project, "its characters appear here.")
 plan = story_of(story)
 approved = is_approved(project)
 stale = stale_slots(project)

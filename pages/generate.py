@@ -16,10 +16,7 @@ from ui import jobs, widgets
 st.title("Generate")
 project = widgets.need_project()
 busy = jobs.busy(project)
-story = project.takes.head("story")
-if story is None:
-    st.info("Plan a story on the Story page first.")
-    st.stop()
+story = widgets.need_story(project, "then run it here.")
 plan = story_of(story)
 stale = stale_slots(project)
 by_slot = project.calls.by_slot()

@@ -13,10 +13,7 @@ from ui import jobs, widgets
 st.title("Shooting")
 project = widgets.need_project()
 busy = jobs.busy(project)
-story = project.takes.head("story")
-if story is None:
-    st.info("Plan a story on the Story page first; its scenes appear here.")
-    st.stop()
+story = widgets.need_story(project, "its scenes appear here.")
 plan = story_of(story)
 names = [c.name for c in plan.characters]
 stale = stale_slots(project)

@@ -27,6 +27,15 @@ def need_project() -> Project:
     st.stop()
 
 
+def need_story(project: Project, what: str):
+    """The head story take, or a pointer to the Story page and stop."""
+    story = project.takes.head("story")
+    if story is None:
+        st.info(f"Plan a story on the Story page first; {what}")
+        st.stop()
+    return story
+
+
 def new_project_form(where: str) -> None:
     with st.form(f"new-project-{where}", clear_on_submit=True, border=where == "page"):
         name = st.text_input("Project name", placeholder="Fox and Owl", key=f"new-project-name-{where}")

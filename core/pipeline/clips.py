@@ -9,20 +9,16 @@ from __future__ import annotations
 
 from core import media
 from core.errors import InputError
-from core.models import Scene
 from core.pipeline import prompts
-from core.pipeline.context import MAX_CLIP_ATTEMPTS, SCORE_THRESHOLD, Context, StepResult
+from core.pipeline.context import MAX_CLIP_ATTEMPTS, Context, StepResult
 from core.pipeline.cut import normalized
-from core.pipeline.parts import part
+from core.pipeline.parts import part, scene_part
 from core.providers.base import CheckRequest, ClipRequest
 from core.store import Take
 
 
 def make_clip(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
-    scene_take = ctx.project.takes.head(f"scene/{n}", ctx.branch)
-    if scene_take is None:
-        raise InputError(f"Scene {n} does not exist in the story; check the shot list.")
-    scene = Scene.model_validate(scene_take.payload)
+    scene_take, scene = scene_part(ctx.project, n, ctx.branch)
     look = part(ctx.project, "look", ctx.branch)
     aspect_ratio = look.payload["aspect_ratio"]
     slot = f"clip/{n}"
@@ -37,31 +33,29 @@ def make_clip(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
 
     def make(variant: int) -> StepResult:
         still = ctx.project.assets.read(keyframe.asset)
-        best, fix, total, history = None, None, 0.0, []
-        for attempt in range(1, MAX_CLIP_ATTEMPTS + 1):
+
+        def attempt(a: int, fix: list[str] | None):
             prompt = prompts.motion_prompt(scene, fix)
             req = ClipRequest(keyframe=still, prompt=prompt, camera=scene.camera, mood=scene.mood,
-                              duration=scene.duration_seconds, aspect_ratio=aspect_ratio, variant=variant,
-                              attempt=attempt)
+                              duration=scene.duration_seconds, aspect_ratio=aspect_ratio, variant=variant, attempt=a)
             asset, cost = ctx.call("animate_clip", slot=slot, model_role="video", prompt=prompt,
-                                   params={"variant": variant, "attempt": attempt,
+                                   params={"variant": variant, "attempt": a,
                                            "duration": scene.duration_seconds, "aspect_ratio": aspect_ratio},
-                                   inputs=[keyframe.asset], fn=lambda req=req: ctx.provider.animate_clip(req))
+                                   inputs=[keyframe.asset], fn=lambda: ctx.provider.animate_clip(req))
+            return asset, cost, prompt
+
+        def check(asset: str, _prompt: str):
             last = media.frame_png(ctx.project.assets.path(asset), at="last")
             creq = CheckRequest(kind="clip", image=last, references=[still], reference_roles=["keyframe"],
                                 prompt=prompts.check_prompt("clip", f"scene {n}"))
-            check, ccost = ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
-                                    inputs=[asset, keyframe.asset], fn=lambda creq=creq: ctx.provider.check(creq))
-            total += cost + ccost
-            history.append({"attempt": attempt, "asset": asset, "score": check.score, "issues": check.issues})
-            if best is None or check.score > best[1]:
-                best = (asset, check.score, check.issues)
-            if check.score >= SCORE_THRESHOLD:
-                break
-            fix = check.issues or ["keep the shot closer to the keyframe"]
-            ctx.job.say(f"Clip {n}: drift score {check.score:.2f}, correcting")
-        return StepResult(asset=best[0], score=best[1], cost_usd=total, model=ctx.provider.models.get("video"),
-                          payload={"scene": n, "attempts": history, "prompt": prompt,
+            return ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
+                            inputs=[asset, keyframe.asset], fn=lambda: ctx.provider.check(creq))
+
+        done = ctx.until_accepted(what=f"Clip {n}", max_attempts=MAX_CLIP_ATTEMPTS,
+                                  default_fix="keep the shot closer to the keyframe", make=attempt, check=check)
+        return StepResult(asset=done.asset, score=done.score, cost_usd=done.cost_usd,
+                          model=ctx.provider.models.get("video"),
+                          payload={"scene": n, "attempts": done.history, "prompt": done.prompt,
                                    "duration": scene.duration_seconds})
 
     take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate)

@@ -74,6 +74,18 @@ class StepResult:
 
 
 @dataclass
+class Accepted:
+    """The outcome of a make-and-check loop: the best attempt and the record of all of them."""
+
+    asset: str
+    score: float
+    issues: list[str]
+    cost_usd: float
+    history: list[dict]
+    prompt: str
+
+
+@dataclass
 class Context:
     project: Project
     provider: Any
@@ -139,6 +151,29 @@ class Context:
         if row["output_asset"]:
             return row["output_asset"]
         return RESULT_TYPES[operation].model_validate(json.loads(row["result"]))
+
+    def until_accepted(self, *, what: str, max_attempts: int, default_fix: str,
+                       make: Callable[[int, list[str] | None], tuple[str, float, str]],
+                       check: Callable[[str, str], tuple[CheckResult, float]]) -> Accepted:
+        """Make and check up to `max_attempts` times; each retry carries the check's issues as a fix.
+
+        `make(attempt, fix)` returns (asset, cost, prompt); `check(asset, prompt)` returns (result, cost).
+        Stops at the first attempt scoring SCORE_THRESHOLD or more; the best attempt wins otherwise.
+        """
+        best: tuple[str, float, list[str]] | None = None
+        fix, total, history, prompt = None, 0.0, [], ""
+        for attempt in range(1, max_attempts + 1):
+            asset, cost, prompt = make(attempt, fix)
+            result, check_cost = check(asset, prompt)
+            total += cost + check_cost
+            history.append({"attempt": attempt, "asset": asset, "score": result.score, "issues": result.issues})
+            if best is None or result.score > best[1]:
+                best = (asset, result.score, result.issues)
+            if result.score >= SCORE_THRESHOLD:
+                break
+            fix = result.issues or [default_fix]
+            self.job.say(f"{what}: attempt {attempt} scored {result.score:.2f}, retrying with a fix")
+        return Accepted(best[0], best[1], best[2], total, history, prompt)
 
     # -- takes ---------------------------------------------------------------------------------
     def produce(self, slot: str, *, recipe_of: dict, inputs: dict[str, int], make: Callable[[int], StepResult],

@@ -9,10 +9,10 @@ fix prompts, as for sheets.
 from __future__ import annotations
 
 from core.errors import InputError
-from core.models import Character, Scene
+from core.models import Character
 from core.pipeline import prompts
-from core.pipeline.context import MAX_ATTEMPTS, SCORE_THRESHOLD, Context, StepResult
-from core.pipeline.parts import part
+from core.pipeline.context import MAX_ATTEMPTS, Context, StepResult
+from core.pipeline.parts import part, scene_part
 from core.providers.base import CheckRequest, KeyframeRequest
 from core.store import Take
 
@@ -20,10 +20,7 @@ MAX_REFERENCES = 3
 
 
 def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
-    scene_take = ctx.project.takes.head(f"scene/{n}", ctx.branch)
-    if scene_take is None:
-        raise InputError(f"Scene {n} does not exist in the story; check the shot list.")
-    scene = Scene.model_validate(scene_take.payload)
+    scene_take, scene = scene_part(ctx.project, n, ctx.branch)
     look = part(ctx.project, "look", ctx.branch)
     style, palette = look.payload["style"], look.payload["palette"]
     slot = f"keyframe/{n}"
@@ -56,29 +53,30 @@ def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
     def make(variant: int) -> StepResult:
         images = [ctx.project.assets.read(t.asset) for _, t in refs]
         hashes = [t.asset for _, t in refs]
-        best, fix, total, history = None, None, 0.0, []
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+
+        def attempt(a: int, fix: list[str] | None):
             prompt = prompts.keyframe_prompt(style, palette, scene, descriptions, roles, fix)
             req = KeyframeRequest(scene=scene, style=style, palette=palette, references=images,
-                                  reference_roles=roles, prompt=prompt, attempt=attempt, variant=variant,
+                                  reference_roles=roles, prompt=prompt, attempt=a, variant=variant,
                                   aspect_ratio=look.payload["aspect_ratio"])
             asset, cost = ctx.call("compose_keyframe", slot=slot, model_role="image", prompt=prompt,
-                                   params={"variant": variant, "attempt": attempt}, inputs=hashes,
-                                   fn=lambda req=req: ctx.provider.compose_keyframe(req))
+                                   params={"variant": variant, "attempt": a}, inputs=hashes,
+                                   fn=lambda: ctx.provider.compose_keyframe(req))
+            return asset, cost, prompt
+
+        def check(asset: str, _prompt: str):
             creq = CheckRequest(kind="keyframe", image=ctx.project.assets.read(asset), references=images,
                                 reference_roles=roles, prompt=prompts.check_prompt("keyframe", f"scene {n}"))
-            check, ccost = ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
-                                    inputs=[asset, *hashes], fn=lambda creq=creq: ctx.provider.check(creq))
-            total += cost + ccost
-            history.append({"attempt": attempt, "asset": asset, "score": check.score, "issues": check.issues})
-            if best is None or check.score > best[1]:
-                best = (asset, check.score, check.issues)
-            if check.score >= SCORE_THRESHOLD:
-                break
-            fix = check.issues or ["keep every character exactly as in their reference sheet"]
-            ctx.job.say(f"Keyframe {n}: attempt {attempt} scored {check.score:.2f}, retrying with a fix")
-        return StepResult(asset=best[0], score=best[1], cost_usd=total, model=ctx.provider.models.get("image"),
-                          payload={"scene": n, "attempts": history, "issues": best[2], "prompt": prompt})
+            return ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
+                            inputs=[asset, *hashes], fn=lambda: ctx.provider.check(creq))
+
+        done = ctx.until_accepted(what=f"Keyframe {n}", max_attempts=MAX_ATTEMPTS,
+                                  default_fix="keep every character exactly as in their reference sheet",
+                                  make=attempt, check=check)
+        return StepResult(asset=done.asset, score=done.score, cost_usd=done.cost_usd,
+                          model=ctx.provider.models.get("image"),
+                          payload={"scene": n, "attempts": done.history, "issues": done.issues,
+                                   "prompt": done.prompt})
 
     take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate)
     ctx.job.step_done(f"Keyframe {n} ready (score {take.score:.2f})" if take.score is not None

@@ -65,6 +65,17 @@ def sync_parts(project: Project, story: Take, *, branch: str | None = None, job:
     return sorted(moves)
 
 
+def scene_part(project: Project, n: int, branch: str | None = None):
+    """The head take of `scene/N` and the Scene it holds."""
+    from core.errors import InputError
+    from core.models import Scene
+
+    take = project.takes.head(f"scene/{n}", branch)
+    if take is None:
+        raise InputError(f"Scene {n} does not exist in the story; check the shot list.")
+    return take, Scene.model_validate(take.payload)
+
+
 def part(project: Project, slot: str, branch: str | None = None) -> Take:
     from core.errors import InputError
 

@@ -50,9 +50,7 @@ def run_film(ctx: Context, *, concept: str | None = None, scenes: int | None = N
     ctx.job.plan_units(1 + len(plan.characters) + 2 * n + 2)
     _make_media(ctx, story)
     write_script(ctx, story)
-    cut = assemble_cut(ctx, story, export_settings(ctx.project))
-    path = export_cut(ctx.project, cut, branch=ctx.branch)
-    return {"cut": cut.id, "asset": cut.asset, "path": str(path)}
+    return _cut_and_export(ctx, story, export_settings(ctx.project))
 
 
 def regenerate_scene(ctx: Context, scene: int) -> dict:
@@ -64,9 +62,7 @@ def regenerate_scene(ctx: Context, scene: int) -> dict:
     ctx.job.plan_units(3)
     make_keyframe(ctx, scene, regenerate=True)
     make_clip(ctx, scene, regenerate=True)
-    cut = assemble_cut(ctx, story, export_settings(ctx.project))
-    path = export_cut(ctx.project, cut, branch=ctx.branch)
-    return {"cut": cut.id, "asset": cut.asset, "path": str(path)}
+    return _cut_and_export(ctx, story, export_settings(ctx.project))
 
 
 def _make_media(ctx: Context, story: Take) -> None:
@@ -114,6 +110,10 @@ def export(ctx: Context, out: str | None = None, settings: dict | None = None) -
     """Export the current cut with these settings, rendering it first unless an identical export exists."""
     story = current_story(ctx)
     ctx.job.plan_units(1)
-    cut = assemble_cut(ctx, story, export_settings(ctx.project, settings))
-    path = export_cut(ctx.project, cut, branch=ctx.branch, out=Path(out) if out else None)
+    return _cut_and_export(ctx, story, export_settings(ctx.project, settings), out=Path(out) if out else None)
+
+
+def _cut_and_export(ctx: Context, story: Take, settings: ExportSettings, out: Path | None = None) -> dict:
+    cut = assemble_cut(ctx, story, settings)
+    path = export_cut(ctx.project, cut, branch=ctx.branch, out=out)
     return {"cut": cut.id, "asset": cut.asset, "path": str(path)}

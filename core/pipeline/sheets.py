@@ -10,7 +10,7 @@ from __future__ import annotations
 from core.errors import InputError
 from core.models import Character
 from core.pipeline import prompts
-from core.pipeline.context import MAX_ATTEMPTS, SCORE_THRESHOLD, Context, StepResult
+from core.pipeline.context import MAX_ATTEMPTS, Context, StepResult
 from core.pipeline.parts import part
 from core.providers.base import CheckRequest, SheetRequest
 from core.store import Take
@@ -34,30 +34,28 @@ def make_sheet(ctx: Context, name: str, *, regenerate: bool = False) -> Take:
 
     def make(variant: int) -> StepResult:
         photo = ctx.project.assets.read(ref.asset) if ref else None
-        best, fix, total, history = None, None, 0.0, []
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+
+        def attempt(a: int, fix: list[str] | None):
             prompt = prompts.sheet_prompt(style, palette, character, photo is not None, fix)
             req = SheetRequest(character=character, style=style, palette=palette, photo=photo,
-                               prompt=prompt, attempt=attempt, variant=variant)
+                               prompt=prompt, attempt=a, variant=variant)
             asset, cost = ctx.call("make_sheet", slot=slot, model_role="image", prompt=prompt,
-                                   params={"variant": variant, "attempt": attempt},
-                                   inputs=[ref.asset] if ref else [], fn=lambda req=req: ctx.provider.make_sheet(req))
-            check_prompt = prompts.check_prompt("sheet", name)
+                                   params={"variant": variant, "attempt": a},
+                                   inputs=[ref.asset] if ref else [], fn=lambda: ctx.provider.make_sheet(req))
+            return asset, cost, prompt
+
+        def check(asset: str, prompt: str):
             creq = CheckRequest(kind="sheet", image=ctx.project.assets.read(asset), references=[photo] if photo else [],
-                                reference_roles=["reference"] if photo else [], prompt=f"{check_prompt} {prompt}")
-            check, ccost = ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
-                                    inputs=[asset] + ([ref.asset] if ref else []),
-                                    fn=lambda creq=creq: ctx.provider.check(creq))
-            total += cost + ccost
-            history.append({"attempt": attempt, "asset": asset, "score": check.score, "issues": check.issues})
-            if best is None or check.score > best[1]:
-                best = (asset, check.score, check.issues)
-            if check.score >= SCORE_THRESHOLD:
-                break
-            fix = check.issues or ["stay closer to the reference"]
-            ctx.job.say(f"Sheet for {name}: attempt {attempt} scored {check.score:.2f}, retrying")
-        return StepResult(asset=best[0], score=best[1], cost_usd=total, model=ctx.provider.models.get("image"),
-                          payload={"character": name, "attempts": history, "issues": best[2]})
+                                reference_roles=["reference"] if photo else [],
+                                prompt=f"{prompts.check_prompt('sheet', name)} {prompt}")
+            return ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
+                            inputs=[asset] + ([ref.asset] if ref else []), fn=lambda: ctx.provider.check(creq))
+
+        done = ctx.until_accepted(what=f"Sheet for {name}", max_attempts=MAX_ATTEMPTS,
+                                  default_fix="stay closer to the reference", make=attempt, check=check)
+        return StepResult(asset=done.asset, score=done.score, cost_usd=done.cost_usd,
+                          model=ctx.provider.models.get("image"),
+                          payload={"character": name, "attempts": done.history, "issues": done.issues})
 
     take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate)
     ctx.job.step_done(f"Sheet for {name} ready (score {take.score:.2f})" if take.score is not None

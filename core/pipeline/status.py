@@ -32,7 +32,7 @@ def planned_slots(project: Project, branch: str) -> list[str]:
 def status(project: Project, branch: str | None = None) -> dict:
     branch = branch or project.branch
     heads = project.takes.heads(branch)
-    stale = stale_slots(project, branch)
+    stale = stale_slots(project, branch, heads)
     counts = project.takes.counts()
     slots = []
     for slot in planned_slots(project, branch):
@@ -70,8 +70,8 @@ def status(project: Project, branch: str | None = None) -> dict:
     }
 
 
-def stale_slots(project: Project, branch: str | None = None) -> set[str]:
+def stale_slots(project: Project, branch: str | None = None, heads: dict | None = None) -> set[str]:
     """The slots whose head was made from inputs that have since moved ("needs regen")."""
-    heads = project.takes.heads(branch)
+    heads = heads if heads is not None else project.takes.heads(branch)
     ids = {s: t.id for s, t in heads.items()}
     return {s for s, t in heads.items() if project.takes.stale(t, ids)}

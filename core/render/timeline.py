@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.errors import InputError
+from core.models import ClipAudio, Transition
 
 TITLE_SECONDS = 3.0
 CREDITS_SECONDS = 4.0
@@ -28,10 +29,10 @@ class ExportSettings(BaseModel):
     aspect: Literal["16:9", "9:16", "1:1"] = "16:9"
     fit: Literal["crop", "letterbox"] = "crop"
     transitions: bool = True
-    transition: Literal["cut", "crossfade", "fade"] | None = Field(
+    transition: Transition | None = Field(
         default=None, description="one transition for every boundary instead of each scene's own")
     transition_seconds: float | None = Field(default=None, ge=0.5, le=2.0, multiple_of=0.5)
-    clip_audio: Literal["keep", "mute", "duck"] | None = Field(
+    clip_audio: ClipAudio | None = Field(
         default=None, description="one treatment of every clip's own sound instead of each scene's own")
     title_card: bool = False
     subtitle_line: str = ""
