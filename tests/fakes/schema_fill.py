@@ -201,6 +201,8 @@ class _Filler:
         if "const" in s:
             return copy.deepcopy(s["const"])
         if "enum" in s and s["enum"]:
+            if s.get("default") in s["enum"]:  # a model keeps the default unless it has a reason not to
+                return s["default"]
             return s["enum"][(idx or _owner(trail)) % len(s["enum"])]
         k = self.kind(s)
         if k == "object":
