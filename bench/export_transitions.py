@@ -7,18 +7,21 @@ cut. The film is 6 x 5 s - 2 x 1 s = 28 s.
 
 Measured in one run, so every method sees the same machine:
 
-1. The export job (`jobs.submit(project, "export", ...)`, the real render path: segments,
-   join, two-pass loudness-normalized soundtrack, mux, cut take, copy to exports/):
-   - first export, with an empty segment cache (the `derived` rows of kind segment-v1 are
-     deleted before each run; best of 3, each with a different `music_volume`, which changes
-     the cut take's recipe but not a single output byte: there is no music);
-   - again with `subtitles: off`: a new cut take, so the film is rendered again, but every
-     segment comes from the cache (best of 3);
+1. The export job (`jobs.submit(project, "export", ...)`, the real render path: crossfades
+   encoded in process, the loudness-normalized soundtrack mixed in process, one ffmpeg join
+   that copies the clip bodies and muxes the sound, cut take, copy to exports/):
+   - first export, with empty caches (the `derived` rows of kinds segment-v1 and
+     soundtrack-v1 are deleted before each run; best of 3, each with a different
+     `music_volume`, which changes the cut take's recipe but not a single output byte: there
+     is no music);
+   - again with `subtitles: off`: a new cut take, so the film is rendered again, but the
+     crossfades and the soundtrack come from the cache (best of 3);
    against
    (a) a plain `ffmpeg -f concat -safe 0 -i list.txt -c copy` of the same 6 normalized clips
        (a cut-only join, 30 s: the floor for any join; best of 3). Target: first export ≤ 3x.
-       The soundtrack alone, `core.render.audio.build_soundtrack` on the same timeline, is
-       timed too (best of 3): it is work (a) does not do at all.
+       Two floors are timed too (best of 3), work (a) does not do at all: the soundtrack alone
+       (`core.render.audio.build_soundtrack` on the same timeline), and the two crossfades
+       alone, made side by side the way the export makes them (decode, blend, x264).
    (b) MoviePy 2 making the same 28 s cut: the 6 clips composited with CrossFadeIn (picture)
        and AudioFadeIn/AudioFadeOut (sound) over the two 1 s overlaps, write_videofile libx264/
        AAC, 24 fps (best of 3). `concatenate_videoclips(method="compose", padding=-1)` builds the
@@ -31,14 +34,14 @@ Measured in one run, so every method sees the same machine:
    the 6 clips (best of 3). Target: ≤ 1.5x. Which segments were re-made is read from the cut
    takes' payload["parts"] before and after.
 
-Where the time goes: every ffmpeg call made during an export (core.media.run/run_stderr, by
-what it does), every probe (PyAV) and every store write (sha256 + probe) is timed by wrapping
-those functions in this process only; nothing in core/ is changed. Times are exclusive (a
-probe inside a store write counts once). The soundtrack's first pass is also taken apart: the
-same mix graph into a null output alone, with its `loudnorm` measurement, and with `ebur128`.
+Where the time goes: the crossfades, the soundtrack, the join, every probe (PyAV) and every
+store write (sha256 + probe) are timed by wrapping those functions in this process only;
+nothing in core/ is changed. The crossfades and the soundtrack run side by side in threads, so
+each row is the summed time of its calls, and rows can add up to more than the total.
 """
 from __future__ import annotations
 
+import concurrent.futures as cf
 import os
 import shutil
 import subprocess
@@ -59,22 +62,15 @@ TARGET_VS_CONCAT = 3.0
 TARGET_VS_MOVIEPY = 10.0
 TARGET_REEXPORT = 1.5
 
-WHAT = {  # core.media.run's `what` -> a row of the profile
-    "copying a clip into the cut": "segments: clip bodies (stream copy)",
-    "rendering a crossfade": "segments: crossfades (re-encode)",
-    "joining the clips into the cut": "join segments (concat, stream copy)",
-    "measuring the film's loudness": "audio pass 1: mix + loudness measure",
-    "mixing the soundtrack": "audio pass 2: mix + loudnorm + AAC encode",
-    "joining picture and sound": "final mux (picture + sound, copy)",
-}
-ROWS = [*WHAT.values(), "probes (PyAV)", "store writes (sha256 + record)", "copy to exports/",
-        "other (Python, SQLite, job)"]
+ROWS = ["crossfades (decode + blend + x264, in process)", "soundtrack (decode, mix, R128, limiter, AAC)",
+        "join (one ffmpeg: copy bodies + crossfades, mux sound)", "probes (PyAV)", "store writes (sha256 + record)",
+        "copy to exports/"]
 
 
 # ---------------------------------------------------------------- profiling (this process only)
 
 class Profile:
-    """Exclusive seconds per category and segment-cache hits/misses while one export runs."""
+    """Summed seconds per category and segment-cache hits/misses while one export runs."""
 
     def __init__(self):
         self.seconds: dict[str, float] = defaultdict(float)
@@ -82,26 +78,18 @@ class Profile:
         self.hits = 0
         self.made: list[dict] = []
         self.total = 0.0
-        self._stack: list[float] = []  # child time accumulated per open span
 
     @contextmanager
     def span(self, category: str):
-        self._stack.append(0.0)
         t0 = time.perf_counter()
         try:
             yield
         finally:
-            dt = time.perf_counter() - t0
-            children = self._stack.pop()
-            self.seconds[category] += dt - children
+            self.seconds[category] += time.perf_counter() - t0
             self.calls[category] += 1
-            if self._stack:
-                self._stack[-1] += dt
 
     def rows(self) -> dict[str, float]:
-        out = {r: self.seconds.get(r, 0.0) for r in ROWS[:-1]}
-        out[ROWS[-1]] = max(0.0, self.total - sum(out.values()))
-        return out
+        return {r: self.seconds.get(r, 0.0) for r in ROWS}
 
 
 ACTIVE: list[Profile] = []  # the profile being recorded, if any
@@ -116,54 +104,44 @@ def _maybe_span(category: str):
         yield
 
 
+def _wrap(owner, name: str, category: str) -> None:
+    orig = getattr(owner, name)
+
+    def wrapped(*a, **kw):
+        with _maybe_span(category):
+            return orig(*a, **kw)
+    setattr(owner, name, wrapped)
+
+
 def install_profiling() -> None:
     """Wrap the functions the render path calls through module attributes (nothing is changed on disk)."""
     from core import media
     from core.pipeline import run as run_module
-    from core.render import segments
+    from core.render import audio, cache, segments
     from core.store.assets import Assets
 
-    orig_run, orig_stderr, orig_probe = media.run, media.run_stderr, media.probe_video
-    orig_put_file, orig_cached, orig_export_cut = Assets.put_file, segments.cached, run_module.export_cut
+    _wrap(segments, "transition", ROWS[0])
+    _wrap(audio, "build_soundtrack", ROWS[1])
+    _wrap(segments, "join", ROWS[2])
+    _wrap(media, "probe_video", ROWS[3])
+    _wrap(Assets, "put_file", ROWS[4])
+    _wrap(run_module, "export_cut", ROWS[5])
+    orig_cached = cache.cached
 
-    def run(args, *, what, **kw):
-        with _maybe_span(WHAT.get(what, f"ffmpeg: {what}")):
-            return orig_run(args, what=what, **kw)
-
-    def run_stderr(args, *, what, **kw):
-        with _maybe_span(WHAT.get(what, f"ffmpeg: {what}")):
-            return orig_stderr(args, what=what, **kw)
-
-    def probe_video(path):
-        with _maybe_span("probes (PyAV)"):
-            return orig_probe(path)
-
-    def put_file(self, src, ext):
-        with _maybe_span("store writes (sha256 + record)"):
-            return orig_put_file(self, src, ext)
-
-    def cached(project, key, make):
+    def cached(project, kind, key, ext, make):
         made = []
 
         def counting_make(out):
             made.append(True)
-            make(out)
-        asset = orig_cached(project, key, counting_make)
+            return make(out)
+        asset = orig_cached(project, kind, key, ext, counting_make)
         if ACTIVE:
             if made:
                 ACTIVE[-1].made.append(key)
             else:
                 ACTIVE[-1].hits += 1
         return asset
-
-    def export_cut(*a, **kw):
-        with _maybe_span("copy to exports/"):
-            return orig_export_cut(*a, **kw)
-
-    media.run, media.run_stderr, media.probe_video = run, run_stderr, probe_video
-    Assets.put_file = put_file
-    segments.cached = cached
-    run_module.export_cut = export_cut
+    cache.cached = cached
 
 
 @contextmanager
@@ -246,8 +224,12 @@ def export_job(project, settings: dict) -> tuple[float, dict]:
     return seconds, row["result"]
 
 
-def forget_segments(project) -> None:
-    project.db.execute("DELETE FROM derived WHERE kind = ?", ["segment-v1"])
+def forget_renders(project) -> None:
+    """Empty the caches an export fills: encoded segments and soundtracks."""
+    from core.render.film import SOUND_FORM
+    from core.render.segments import SEGMENT_FORM
+
+    project.db.execute("DELETE FROM derived WHERE kind IN (?, ?)", [SEGMENT_FORM, SOUND_FORM])
 
 
 # ---------------------------------------------------------------- main
@@ -268,7 +250,7 @@ def measure() -> None:
 
     from core import jobs, media
     from core.pipeline import run as run_module
-    from core.render import audio
+    from core.render import audio, encode
     from core.render.timeline import ExportSettings
 
     other = OtherLoad()
@@ -286,7 +268,7 @@ def measure() -> None:
         print("timing the export job...", file=sys.stderr)
         first, first_prof = [], []
         for volume in (0.6, 0.5, 0.4):  # 0.6 is the default: the first run is the default-settings export
-            forget_segments(project)
+            forget_renders(project)
             with profiled(first_prof):
                 seconds, result = export_job(project, {"music_volume": volume})
             first.append(seconds)
@@ -311,15 +293,20 @@ def measure() -> None:
         sound_out = tmp / "sound.m4a"
         t_audio = best_of(REPEAT, lambda: audio.build_soundtrack(timeline, scenes, clips, None, settings, sound_out))
         names = piece_names(timeline)
-        # The soundtrack's first pass taken apart: the same mix graph (audio._graph) into a null output with
-        # nothing after it, with the loudnorm measurement it does, and with ebur128 (no true peak) instead.
-        inputs = [a for n in sorted(clips) for a in ("-i", str(clips[n]))]
-        graph = audio._graph(timeline, scenes, {n: i for i, n in enumerate(sorted(clips))}, None, settings)
-        target = f"I={settings.loudness}:TP=-1.5:LRA=11"
-        t_pass = {name: best_of(REPEAT, lambda tail=tail: media.run(
-            [*inputs, "-filter_complex", f"{graph};[mix]{tail}", "-f", "null", "-"], what="bench"))
-            for name, tail in [("mix", "anull"), ("loudnorm", f"loudnorm={target}:print_format=json"),
-                               ("ebur128", "ebur128=framelog=quiet")]}
+        # The two crossfades alone, side by side, made the way the export makes them (no cache, no store).
+        fades = [p for p in timeline.pieces if p.kind == "transition"]
+
+        def crossfade(i_piece):
+            i, p = i_piece
+            n = round(p.length * media.CUT_FPS)
+            a, b = Path(p.pair[0]), Path(p.pair[1])  # timeline_of() lays out clip paths
+            encode.encode(encode.crossfade(encode.decode(a, p.trim_in, n), encode.decode(b, 0.0, n),
+                                           p.kind_of_transition), tmp / f"fade{i}.mp4", reference=a)
+
+        def both_fades():
+            with cf.ThreadPoolExecutor(len(fades)) as pool:
+                list(pool.map(crossfade, enumerate(fades)))
+        t_fades = best_of(REPEAT, both_fades)
         t_noop = best_of(REPEAT, lambda: media.run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-f", "null", "-"],
                                                    what="bench"))
 
@@ -408,70 +395,59 @@ def measure() -> None:
     pf, pa, pr = pick(first_prof, first), pick(again_prof, again), pick(regen_prof, regen)
 
     exports = table(["6 x 5 s clips, crossfades into scenes 3 and 5", "best of 3 s", "runs s", "film s"], [
-        ["Dailies export job, first (empty segment cache)", f"{best_first:.2f}",
+        ["Dailies export job, first (empty caches)", f"{best_first:.2f}",
          " / ".join(f"{x:.2f}" for x in first), f"{durations['dailies']:.2f}"],
-        ["Dailies export job again, `subtitles: off` (segments cached)", f"{best_again:.2f}",
+        ["Dailies export job again, `subtitles: off` (crossfades, soundtrack cached)", f"{best_again:.2f}",
          " / ".join(f"{x:.2f}" for x in again), f"{durations['dailies']:.2f}"],
         ["(a) plain `ffmpeg -f concat -c copy` (cuts only)", f"{t_concat:.3f}", "", f"{durations['concat']:.2f}"],
-        ["    `build_soundtrack` alone (2 audio passes)", f"{t_audio:.2f}", "", ""],
+        ["    the soundtrack alone (`build_soundtrack`)", f"{t_audio:.2f}", "", ""],
+        ["    the two crossfades alone, side by side", f"{t_fades:.2f}", "", ""],
         ["(b) MoviePy 2 composite + write_videofile", f"{t_moviepy:.2f}", "", f"{durations['moviepy']:.2f}"],
     ])
 
     def cells(p: Profile) -> dict[str, str]:
         return {k: f"{v:.3f}" for k, v in p.rows().items()}
     cf_, ca, cr = cells(pf), cells(pa), cells(pr)
-    profile = table(["where the export's time goes (s, exclusive)", "first", "again (cached)", "after regen 4"],
+    profile = table(["where the export's time goes (s, summed per row)", "first", "again (cached)", "after regen 4"],
                     [[k, cf_[k], ca[k], cr[k]] for k in ROWS]
                     + [["**total**", f"{pf.total:.3f}", f"{pa.total:.3f}", f"{pr.total:.3f}"],
-                       ["segments made / from cache", f"{len(pf.made)} / {pf.hits}", f"{len(pa.made)} / {pa.hits}",
+                       ["crossfades and soundtracks made / from cache", f"{len(pf.made)} / {pf.hits}", f"{len(pa.made)} / {pa.hits}",
                         f"{len(pr.made)} / {pr.hits}"]])
 
     old, new = regen_parts[0]
     same = [a == b for a, b in zip(old, new)]
-    parts_rows = [[name, "cached (same segment)" if s else "**re-made**"] for name, s in zip(names, same)]
-    parts_table = table(["piece of the cut (after scene 4 regenerated)", "segment"], parts_rows)
+    parts_rows = [[name, "the same as before" if s else "**new**"] for name, s in zip(names, same)]
+    parts_table = table(["piece of the cut (after scene 4 regenerated)", "piece"], parts_rows)
     remade_each = [sum(a != b for a, b in zip(o, n)) for o, n in regen_parts]
 
-    def audio_of(p: Profile) -> float:
-        return sum(p.rows()[WHAT[w]] for w in ("measuring the film's loudness", "mixing the soundtrack"))
-
-    def ffmpeg_runs(p: Profile) -> int:
-        return sum(p.calls.get(c, 0) for c in WHAT.values())
-    audio_first, audio_again, audio_regen = audio_of(pf), audio_of(pa), audio_of(pr)
-    video_first = sum(pf.rows()[WHAT[w]] for w in ("copying a clip into the cut", "rendering a crossfade",
-                                                   "joining the clips into the cut"))
-    fade_first = pf.rows()[WHAT["rendering a crossfade"]]
-    fade_regen = pr.rows()[WHAT["rendering a crossfade"]]
-    passes = table(["the soundtrack's pass 1 taken apart (same mix graph, -f null)", "best of 3 s"], [
-        ["decode 6 clips' audio + mix (acrossfade/concat), nothing else", f"{t_pass['mix']:.2f}"],
-        ["+ `loudnorm` measurement (what pass 1 does)", f"{t_pass['loudnorm']:.2f}"],
-        ["+ `ebur128` measurement instead (integrated loudness, no true peak)", f"{t_pass['ebur128']:.2f}"],
-        ["an ffmpeg process that does nothing (start-up floor)", f"{t_noop:.3f}"],
-    ])
+    def row(p: Profile, i: int) -> float:
+        return p.rows()[ROWS[i]]
     n_copy, n_encode = sum(n.endswith("(copy)") for n in names), sum(n.endswith("(encode)") for n in names)
-    video_only_first = pf.total - audio_first  # the first export without its two soundtrack passes
+    floor = t_fades + t_audio
 
     body = f"""## 6. Export with transitions, and re-export after one scene changed
 
 A real offline project: 6 scenes x 5 s, made by a `make` job, then the shot list edited so
 scenes {' and '.join(map(str, CROSSFADE_INTO))} come in with a {CROSSFADE_S:g} s crossfade (the other boundaries
 are cuts): a {durations['dailies']:.0f} s film. The clips are {'all' if all_normalized else '**not all**'} in the
-normalized form, so the cut is {len(names)} segments: {n_copy} clip bodies (stream copy) and {n_encode} crossfades
-(the only frames re-encoded).
+normalized form, so the cut is {len(names)} pieces: {n_copy} clip bodies (stream copied straight from the clips)
+and {n_encode} crossfades (the only frames re-encoded).
 
 {exports}
 
 - first export / (a) = **{r_concat:.1f}x** (target ≤ {TARGET_VS_CONCAT:g}x): {verdict(met1)}
-  (with cached segments: {best_again / t_concat:.1f}x; the first export without its two soundtrack passes:
-  {video_only_first:.2f} s = {video_only_first / t_concat:.1f}x)
+  (again, crossfades and soundtrack from the cache: **{best_again / t_concat:.1f}x**)
+- the floors, measured alone: the two crossfades {t_fades / t_concat:.1f}x of (a), the soundtrack
+  {t_audio / t_concat:.1f}x of (a)
 - (b) MoviePy / first export = **{r_moviepy:.1f}x** (target ≥ {TARGET_VS_MOVIEPY:g}x): {verdict(met2)}.
-  MoviePy encodes all 28 s with x264 `medium`; Dailies encodes only the two crossfades, with `veryfast`.
+  MoviePy encodes all 28 s with x264 `medium`; Dailies encodes only the two crossfades (x264 `veryfast` with a
+  cheaper search).
 
 {profile}
 
 "first" is the fastest of the first exports; "after regen 4" is the export part of the fastest
-`regenerate` job (its keyframe and clip generation excluded). ffmpeg processes per export:
-{ffmpeg_runs(pf)} / {ffmpeg_runs(pa)} / {ffmpeg_runs(pr)}.
+`regenerate` job (its keyframe and clip generation excluded). The crossfades and the soundtrack
+run side by side, so the rows add up to more than the total.
 
 ### Re-export after scene 4 is regenerated
 
@@ -484,28 +460,26 @@ normalized form, so the cut is {len(names)} segments: {n_copy} clip bodies (stre
 - Dailies / (normalize + concat) = **{r_regen:.2f}x** (target ≤ {TARGET_REEXPORT:g}x): {verdict(met3)}
 - The regenerated clip is {'already' if regen_clip_normalized else '**not**'} normalized (offline clips are
   written in that form), so Dailies re-encodes no clip here; the comparison still re-encodes the whole 5 s clip.
-- Segments re-made in each of the 3 re-exports: {', '.join(map(str, remade_each))} of {len(names)}
+- Pieces new in each of the 3 re-exports: {', '.join(map(str, remade_each))} of {len(names)}
   (compared by the cut takes' payload["parts"]).
 
 {parts_table}
 
 ### Where the time goes
 
-- First export: {video_first:.2f} s of video segments and join (of which {fade_first:.2f} s rendering the two 1 s
-  crossfades, ~{fade_first / 2:.2f} s each for 24 frames: decoding two inputs, `xfade` at 720p, x264 set-up and
-  encode; starting ffmpeg itself costs {t_noop:.3f} s) and **{audio_first:.2f} s of soundtrack**, out of
-  {pf.total:.2f} s. (a) copies packets and touches no sample; the soundtrack alone is {audio_first / t_concat:.0f}x
-  of (a), so the ≤ {TARGET_VS_CONCAT:g}x target cannot be met while every export decodes, mixes, measures and
-  re-encodes all {durations['dailies']:.0f} s of sound, twice.
-- With every segment cached the export is join + soundtrack + mux: {pa.total:.2f} s, of which {audio_again:.2f} s
-  soundtrack. After scene 4 changed: {audio_regen:.2f} s of {pr.total:.2f} s is the soundtrack, {fade_regen:.2f} s
-  the one crossfade that touches scene 4 (4 -> 5); scene 4's body is a stream copy.
-- Pass 1 taken apart (below): decoding and mixing cost {t_pass['mix']:.2f} s; `loudnorm` adds
-  {t_pass['loudnorm'] - t_pass['mix']:.2f} s (it works at 192 kHz, upsampling 4x for true peak); with an `ebur128`
-  measurement (no true peak) instead, the whole pass takes {t_pass['ebur128']:.2f} s. Pass 2 runs the mix and
-  `loudnorm` again (linear mode, also at 192 kHz) and encodes AAC.
-
-{passes}
+- First export: the two crossfades ({row(pf, 0):.2f} s summed) and the soundtrack ({row(pf, 1):.2f} s) run side
+  by side, then one join ({row(pf, 2):.2f} s) copies the clip bodies and muxes the sound; {pf.total:.2f} s in all.
+- (a) copies packets and touches no sample. Made alone, the two 1 s crossfades (48 frames decoded, blended and
+  encoded at 720p) take {t_fades:.2f} s = {t_fades / t_concat:.1f}x of (a), and the soundtrack (decode, mix,
+  EBU R128, limiter, AAC for {durations['dailies']:.0f} s) {t_audio:.2f} s = {t_audio / t_concat:.1f}x; starting an
+  ffmpeg process costs {t_noop:.3f} s. Each floor alone is past the {TARGET_VS_CONCAT:g}x target on this machine;
+  one after the other they take {floor:.2f} s, and the first export, which makes them side by side on the same
+  2 cores and then joins, takes {pf.total:.2f} s. A first export cannot come within {TARGET_VS_CONCAT:g}x of (a)
+  here while it encodes any crossfade or any soundtrack.
+- Again with the crossfades and the soundtrack cached (an export that changes only subtitles, preset or aspect
+  reuses both): {pa.total:.2f} s, of which {row(pa, 2):.2f} s is the join.
+- After scene 4 changed: the crossfade 4 -> 5 ({row(pr, 0):.2f} s) and the soundtrack ({row(pr, 1):.2f} s) are
+  made again; scene 4's body is a stream copy.
 """
     update_section("export_transitions", body, other)
 

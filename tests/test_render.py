@@ -95,6 +95,24 @@ def test_changing_one_scene_re_encodes_only_its_clip_and_the_transitions_that_to
     assert old[1] != new[1] and old[2] != new[2] and old[3] != new[3]
 
 
+def test_the_soundtrack_is_mixed_once_per_mix_and_reused_by_exports_that_change_only_the_picture(film_copy):
+    from core.render.film import SOUND_FORM
+
+    project = Project.open(film_copy)
+
+    def soundtracks():
+        return {r["asset"]: r["meta"] for r in project.db.query("SELECT asset, meta FROM derived WHERE kind = ?",
+                                                                  [SOUND_FORM])}
+    _, first = export(project, subtitles="srt")
+    _, second = export(project, subtitles="off", aspect="1:1")
+    assert first.id != second.id and len(soundtracks()) == 1
+    assert second.payload["loudness_in"] == first.payload["loudness_in"] is not None  # measured once, kept
+    path, third = export(project, clip_audio="mute")
+    assert len(soundtracks()) == 2 and third.payload["loudness_in"] is None  # every clip muted: silence
+    with av.open(path) as c:
+        assert max(abs(f.to_ndarray()).max() for f in c.decode(audio=0)) < 1e-3
+
+
 def test_an_animatic_previews_the_film_from_keyframes(film_copy):
     project = Project.open(film_copy)
     calls = project.calls.totals()["total"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from core import media
-from core.render import audio, cards, segments
+from core.render import audio, cache, cards, segments
 from core.render.timeline import PRESETS, ExportSettings, Timeline, build, effective_scenes
 from core.store import Project
 
@@ -47,62 +47,83 @@ def srt(timeline: Timeline, scenes: list) -> str:
     return "\n".join(lines)
 
 
+SOUND_FORM = "soundtrack-v1"
+
+
 def render(project: Project, *, scenes: list, clips: dict[int, str], settings: ExportSettings, title: str,
            logline: str, characters: list[tuple[str, str]], palette: list[str], check_cancel=lambda: None) -> Rendered:
     scenes = effective_scenes(scenes, settings)
-    lengths = {n: media.probe_video(project.assets.path(a)).duration for n, a in clips.items()}
     # Clip lengths are whole frames; keep boundaries on the half-second keyframe grid.
-    timeline = build(scenes, {n: (a, round(lengths[n] * 2) / 2) for n, a in clips.items()}, settings)
+    timeline = build(scenes, {n: (a, round(_duration(project, a) * 2) / 2) for n, a in clips.items()}, settings)
     check_cancel()
-    video = project.assets.temp_path(".mp4")
-    sound = project.assets.temp_path(".m4a")
+    reference = next(iter(clips.values()))
     out = project.assets.temp_path(".mp4")
-    subtitles = srt(timeline, scenes)
+    # The soundtrack and the encoded segments are independent: make them side by side.
+    with cf.ThreadPoolExecutor(3, thread_name_prefix="render") as pool:
+        sound_job = pool.submit(soundtrack, project, timeline, scenes, clips, settings)
+        piece_jobs = [pool.submit(_piece, project, p, reference, title, settings.subtitle_line or logline,
+                                  characters, palette) for p in timeline.pieces]
+        pieces = [f.result() for f in piece_jobs]
+        sound, loudness_in = sound_job.result()
+    check_cancel()
+    spans = [span for span, _ in pieces]
+    if settings.reframes:
+        _reframe(spans, project.assets.path(sound), out, settings, timeline, scenes)
+    else:
+        segments.join(spans, project.assets.path(sound), out)
+    return Rendered(out, srt(timeline, scenes), timeline, [part for _, part in pieces], loudness_in)
+
+
+def soundtrack(project: Project, timeline: Timeline, scenes: list, clips: dict[int, str],
+               settings: ExportSettings) -> tuple[str, float | None]:
+    """The film's AAC track (asset hash) and its loudness before correction, made once per mix."""
+    in_film = {p.scene for p in timeline.pieces if p.scene is not None}
+    key = {"pieces": [(p.kind, p.start, p.length, p.clip, p.pair, p.trim_in, p.trim_out) for p in timeline.pieces],
+           "audio": {s.scene_id: s.audio for s in scenes if s.scene_id in in_film},
+           "music": settings.music, "music_volume": settings.music_volume if settings.music else None,
+           "loudness": settings.loudness, "duration": timeline.duration}
     music = project.assets.path(settings.music) if settings.music else None
-    try:
-        # The sound mix and the segment encodes are separate ffmpeg processes: run them side by side.
-        with cf.ThreadPoolExecutor(3, thread_name_prefix="render") as pool:
-            sound_job = pool.submit(audio.build_soundtrack, timeline, scenes,
-                                    {n: project.assets.path(a) for n, a in clips.items()}, music, settings, sound)
-            part_jobs = [pool.submit(_segment, project, p, settings, title, logline, characters, palette)
-                         for p in timeline.pieces]
-            parts = [f.result() for f in part_jobs]
-            loudness_in = sound_job.result()
-        check_cancel()
-        segments.join(project, parts, video)
-        if settings.reframes:
-            _reframe(video, sound, out, settings, timeline, scenes)
-        else:
-            media.run(["-i", str(video), "-i", str(sound), "-map", "0:v", "-map", "1:a", "-c", "copy",
-                       "-movflags", "+faststart", "-f", "mp4", str(out)], what="joining picture and sound")
-    finally:
-        video.unlink(missing_ok=True)
-        sound.unlink(missing_ok=True)
-    return Rendered(out, subtitles, timeline, parts, loudness_in)
+
+    def make(out: Path) -> dict:
+        measured = audio.build_soundtrack(timeline, scenes, {n: project.assets.path(a) for n, a in clips.items()},
+                                          music, settings, out)
+        return {"loudness_in": measured}
+    asset, meta = cache.cached(project, SOUND_FORM, key, "m4a", make)
+    return asset, meta.get("loudness_in")
 
 
-def _segment(project: Project, p, settings: ExportSettings, title: str, logline: str,
-             characters: list[tuple[str, str]], palette: list[str]) -> str:
-    if p.kind == "title":
-        png = project.assets.put(cards.title_card(title, settings.subtitle_line or logline, palette), "png")
-        return segments.still(project, png, p.length)
-    if p.kind == "credits":
-        return segments.still(project, project.assets.put(cards.credits_card(title, characters, palette), "png"),
-                              p.length)
+def _duration(project: Project, asset: str) -> float:
+    """A clip's length from its asset record (measured when it was stored), probing only if it has none."""
+    known = project.assets.row(asset).get("duration")
+    return known if known else media.probe_video(project.assets.path(asset)).duration
+
+
+def _piece(project: Project, p, reference: str, title: str, subtitle: str, characters: list[tuple[str, str]],
+           palette: list[str]) -> tuple[segments.Span, str]:
+    """The piece's place in the join, and what the cut take records for it."""
     if p.kind == "clip":
-        return segments.body(project, p.clip, p.trim_in, p.trim_out)
-    return segments.transition(project, p.pair[0], p.trim_in, p.pair[1], p.length, p.kind_of_transition)
+        return segments.body(project, p.clip, p.trim_in, p.trim_out), f"{p.clip}@{p.trim_in:g}-{p.trim_out:g}"
+    if p.kind == "title":
+        png = project.assets.put(cards.title_card(title, subtitle, palette), "png")
+        seg = segments.still(project, png, p.length, reference)
+    elif p.kind == "credits":
+        png = project.assets.put(cards.credits_card(title, characters, palette), "png")
+        seg = segments.still(project, png, p.length, reference)
+    else:
+        seg = segments.transition(project, p.pair[0], p.trim_in, p.pair[1], p.length, p.kind_of_transition)
+    return segments.Span(project.assets.path(seg)), seg
 
 
-def _reframe(video: Path, sound: Path, out: Path, settings: ExportSettings, timeline: Timeline,
-             scenes: list) -> None:
+def _reframe(spans: list[segments.Span], sound: Path, out: Path, settings: ExportSettings,
+             timeline: Timeline, scenes: list) -> None:
     """One re-encode for a preset that changes the frame, with subtitles burned in when asked."""
     w, h = frame_size(settings)
     if settings.fit == "crop":
         vf = f"scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1"
     else:
         vf = f"scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:black,setsar=1"
-    inputs = ["-i", str(video), "-i", str(sound)]
+    picture, listing = segments.concat_input(spans, out.parent)
+    inputs = [*picture, "-i", str(sound)]
     graph = f"[0:v]{vf}[v0]"
     last = "[v0]"
     overlays = []
@@ -110,16 +131,20 @@ def _reframe(video: Path, sound: Path, out: Path, settings: ExportSettings, time
         for s in scenes:
             if s.subtitle.strip() and s.scene_id in timeline.scene_spans:
                 overlays.append((s.subtitle.strip(), *timeline.scene_spans[s.scene_id]))
-    with _subtitle_pngs(overlays, w, h, out.parent) as pngs:
-        for i, (png, (_, start, end)) in enumerate(zip(pngs, overlays)):
-            inputs += ["-i", str(png)]
-            graph += f";{last}[{i + 2}:v]overlay=0:0:enable='between(t,{start + 0.25:.3f},{end - 0.25:.3f})'[v{i + 1}]"
-            last = f"[v{i + 1}]"
-        graph += f";{last}format=yuv420p[vout]"
-        args = media.h264_args()
-        media.run([*inputs, "-filter_complex", graph, "-map", "[vout]", "-map", "1:a", *args[:args.index("-c:a")],
-                   "-c:a", "copy", "-movflags", "+faststart", "-f", "mp4", str(out)],
-                  what=f"exporting {settings.name()}")
+    try:
+        with _subtitle_pngs(overlays, w, h, out.parent) as pngs:
+            for i, (png, (_, start, end)) in enumerate(zip(pngs, overlays)):
+                inputs += ["-i", str(png)]
+                graph += (f";{last}[{i + 2}:v]overlay=0:0:enable='between(t,{start + 0.25:.3f},{end - 0.25:.3f})'"
+                          f"[v{i + 1}]")
+                last = f"[v{i + 1}]"
+            graph += f";{last}format=yuv420p[vout]"
+            args = media.h264_args()
+            media.run([*inputs, "-filter_complex", graph, "-map", "[vout]", "-map", "1:a", *args[:args.index("-c:a")],
+                       "-c:a", "copy", "-movflags", "+faststart", "-f", "mp4", str(out)],
+                      what=f"exporting {settings.name()}")
+    finally:
+        listing.unlink(missing_ok=True)
 
 
 class _subtitle_pngs:

@@ -119,6 +119,12 @@ def m001_initial(db):
         """)
 
 
+@migrations()
+def m002_derived_meta(db):
+    # What making a cached product measured (a soundtrack's loudness before correction), as JSON.
+    db.execute("ALTER TABLE derived ADD COLUMN meta TEXT")
+
+
 def _run(db, script: str) -> None:
     # executescript() would COMMIT the migration's transaction first; run statement by statement.
     for statement in script.split(";"):
