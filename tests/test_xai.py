@@ -174,6 +174,81 @@ def test_sigkill_mid_run_then_make_again_repeats_no_finished_call(fake, tmp_path
     assert "key accepted" in p.stderr and "costs about $" in p.stderr
 
 
+def unfinished(path) -> dict[str, str]:
+    """The video requests the project recorded as started and not yet finished: key -> request id."""
+    with sqlite3.connect(path / "project.db", timeout=5) as conn:
+        return dict(conn.execute("SELECT key, request_id FROM deferred").fetchall())
+
+
+def polls_of(server, request_id: str) -> int:
+    return sum(1 for r in server.requests if r.kind == "poll" and r.request.request_id == request_id)
+
+
+def test_a_video_whose_wait_failed_is_waited_for_again_not_bought_again(fake, tmp_path, faces):
+    fake.fail("poll", grpc.StatusCode.UNAVAILABLE, rate=1.0)  # every status check fails: no clip can finish
+    project, job = film(tmp_path, faces)
+    assert job["status"] == "failed" and "the clip (status)" in job["message"]
+    started = unfinished(project.path)
+    assert len(started) == fake.count("video") >= 1  # every render that was started is on record
+    fake.clear_faults()
+    jobs.submit(project, "make", {"concept": CONCEPT, "scenes": 3}, provider="xai", background=False)
+    assert len([s for s in project.takes.head_ids() if s.startswith("clip/")]) == 3
+    assert fake.count("video") == 3  # the renders from the first run were waited for, not started again
+    assert all(polls_of(fake, rid) > 0 for rid in started.values())
+    assert unfinished(project.path) == {}
+    ok = list(project.db.query("SELECT cost_usd FROM calls WHERE operation = 'animate_clip' AND outcome = 'ok'"))
+    assert len(ok) == 3 and all(r["cost_usd"] > 0 for r in ok)  # each clip paid for once
+
+
+def test_a_request_xai_no_longer_knows_is_started_again(fake, tmp_path, faces):
+    fake.video_outcome("failed", nth=[1])
+    project, job = film(tmp_path, faces, scenes=1)
+    assert job["status"] == "failed" and unfinished(project.path) == {}  # a failed render is over: not resumed
+    fake.clear_faults()
+    fake.fail("poll", grpc.StatusCode.UNAVAILABLE, rate=1.0)
+    jobs.submit(project, "make", {"concept": CONCEPT, "scenes": 1}, provider="xai", background=False)
+    (key, rid), = unfinished(project.path).items()
+    project.db.execute("UPDATE deferred SET request_id = 'gone-123' WHERE key = ?", [key])  # e.g. xAI forgot it
+    fake.clear_faults()
+    before = fake.count("video")
+    job = jobs.get(project, jobs.submit(project, "make", {"concept": CONCEPT, "scenes": 1}, provider="xai",
+                                        background=False))
+    assert job["status"] == "succeeded", job["message"]
+    assert fake.count("video") == before + 1 and polls_of(fake, "gone-123") == 1
+    assert unfinished(project.path) == {}
+
+
+def test_sigkill_while_a_video_renders_then_make_again_waits_for_that_render(fake, tmp_path, faces, workspace):
+    fake.latency = {"image": 0.05, "video": 4.0}
+    path = tmp_path / "film"
+    env = {**os.environ, "DAILIES_HOME": str(workspace)}
+    args = [sys.executable, "-m", "core", "make", CONCEPT, "--project", str(path), "--scenes", "2",
+            "--provider", "xai", "--ref", f"Ada={faces['Ada']}", "--ref", f"Bo={faces['Bo']}"]
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline, started = time.monotonic() + 120, {}
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            started = unfinished(path)
+        except sqlite3.OperationalError:
+            started = {}
+        if started:
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL and started
+    started = unfinished(path)  # whatever else got on record before the kill landed
+    n = len(fake.requests)
+    p = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    after = fake.requests[n:]
+    for rid in started.values():  # each render on record is waited for after the restart
+        assert any(r.kind == "poll" and r.request.request_id == rid for r in after)
+    renders = [r.prompt for r in fake.requests if r.kind == "video"]
+    assert len(renders) == len(set(renders)) == 2  # no clip was rendered twice: each was bought once
+    assert unfinished(path) == {}
+
+
 def test_the_cli_fails_in_one_line_when_the_key_is_rejected(fake, tmp_path, faces, workspace):
     env = {**os.environ, "DAILIES_HOME": str(workspace), "XAI_API_KEY": "wrong-key"}
     p = subprocess.run([sys.executable, "-m", "core", "make", CONCEPT, "--project", str(tmp_path / "f"),

@@ -7,6 +7,8 @@ that keyframe is accepted.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core import media
 from core.errors import InputError
 from core.pipeline import prompts
@@ -41,7 +43,8 @@ def make_clip(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
             asset, cost = ctx.call("animate_clip", slot=slot, model_role="video", prompt=prompt,
                                    params={"variant": variant, "attempt": a,
                                            "duration": scene.duration_seconds, "aspect_ratio": aspect_ratio},
-                                   inputs=[keyframe.asset], fn=lambda: ctx.provider.animate_clip(req))
+                                   inputs=[keyframe.asset], deferred=True,
+                                   fn=lambda ticket: ctx.provider.animate_clip(replace(req, ticket=ticket)))
             return asset, cost, prompt
 
         def check(asset: str, _prompt: str):

@@ -21,6 +21,7 @@ from typing import Any
 
 from core.errors import BudgetExceeded, Cancelled, DailiesError
 from core.models import CheckResult, LabelMapping, Media, StoryPlan
+from core.providers.base import Ticket
 from core.store import Project, Take
 from core.store.calls import recipe_hash
 
@@ -105,8 +106,13 @@ class Context:
 
     # -- provider calls ------------------------------------------------------------------------
     def call(self, operation: str, *, slot: str, model_role: str, prompt: str, params: dict, inputs: list[str],
-             fn: Callable[[], Any]) -> tuple[Any, float]:
-        """Run `fn` (a provider operation) unless this exact call already succeeded; returns (result, cost)."""
+             fn: Callable[..., Any], deferred: bool = False) -> tuple[Any, float]:
+        """Run `fn` (a provider operation) unless this exact call already succeeded; returns (result, cost).
+
+        `deferred`: the operation is a request the provider keeps working on (a video render); `fn` is then
+        given a Ticket, which stores the request's id as soon as it is started and hands back the id of one
+        an earlier, killed process started for this exact call, so that request is waited for, not bought again.
+        """
         model = self.provider.models.get(model_role)
         key = recipe_hash({"provider": self.provider.name, "op": operation, "model": model, "prompt": prompt,
                            "params": params, "inputs": inputs})
@@ -114,10 +120,17 @@ class Context:
         if cached is not None:
             return self._replay(operation, cached), 0.0
         self.check_cancel()
-        self._check_budget(operation, params, len(inputs))
+        args = []
+        if deferred:
+            calls = self.project.calls
+            args.append(Ticket(calls.pending(key), ended=lambda: calls.ended(key),
+                               started=lambda rid: calls.started(key, provider=self.provider.name, request_id=rid,
+                                                                 job=self.job_id, slot=slot)))
+        if not (args and args[0].request_id):  # a resumed request is already paid for
+            self._check_budget(operation, params, len(inputs))
         t0 = time.monotonic()
         try:
-            out = fn()
+            out = fn(*args)
         except DailiesError as err:
             self.project.calls.log(key=key, provider=self.provider.name, operation=operation, model=model,
                                    prompt=prompt, params=params, inputs=inputs, outcome="error",
@@ -130,11 +143,15 @@ class Context:
                                    prompt=prompt, params=params, inputs=inputs, outcome="ok", latency_s=latency,
                                    cost_usd=out.cost_usd, output_asset=asset, result={"ext": out.ext},
                                    job=self.job_id, slot=slot)
+            if deferred:
+                self.project.calls.ended(key)
             return asset, out.cost_usd
         result, cost = out
         self.project.calls.log(key=key, provider=self.provider.name, operation=operation, model=model, prompt=prompt,
                                params=params, inputs=inputs, outcome="ok", latency_s=latency, cost_usd=cost,
                                result=result.model_dump(), job=self.job_id, slot=slot)
+        if deferred:
+            self.project.calls.ended(key)
         return result, cost
 
     def _check_budget(self, operation: str, params: dict, n_inputs: int) -> None:

@@ -10,6 +10,7 @@ pipeline, not here.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
@@ -68,6 +69,18 @@ class CheckRequest:
 
 
 @dataclass(frozen=True)
+class Ticket:
+    """A request the provider keeps working on after it answers (a video render). The provider reports its id
+    with `started` the moment it has one and calls `ended` when the request is over for good (failed, expired,
+    refused); `request_id` is set when an earlier process started this exact call and did not see it finish,
+    so the provider waits for that request instead of paying for a new one."""
+
+    request_id: str | None = None
+    started: Callable[[str], None] = lambda _request_id: None
+    ended: Callable[[], None] = lambda: None
+
+
+@dataclass(frozen=True)
 class ClipRequest:
     keyframe: bytes
     prompt: str                      # motion only: camera and action, never appearance
@@ -77,6 +90,7 @@ class ClipRequest:
     aspect_ratio: str = "16:9"
     variant: int = 0
     attempt: int = 1                 # corrections ask for steadier motion
+    ticket: Ticket | None = field(default=None, compare=False)  # set by Context.call(deferred=True)
 
 
 class Provider(Protocol):

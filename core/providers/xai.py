@@ -27,11 +27,14 @@ import urllib.request
 from pathlib import Path
 from typing import ClassVar
 
+import grpc
+
 from core import media
 from core.errors import ConfigError, MediaError, ProviderError
 from core.models import CheckResult, LabelMapping, Media, StoryPlan
 from core.providers import api_key, register
-from core.providers.base import CheckRequest, ClipRequest, KeyframeRequest, PlanRequest, RefineRequest, SheetRequest
+from core.providers.base import (CheckRequest, ClipRequest, KeyframeRequest, PlanRequest, RefineRequest, SheetRequest,
+                                 Ticket)
 from core.providers.resilience import RateLimiter, RetryPolicy, Transient, with_retries
 
 DEFAULT_MODELS = {"plan": "grok-4-1-fast-non-reasoning", "check": "grok-4-1-fast-reasoning",
@@ -181,31 +184,60 @@ class XaiProvider:
 
     # -- video -----------------------------------------------------------------------------------
     def animate_clip(self, req: ClipRequest) -> Media:
+        """Start a video render (or, given a ticket from a killed run, wait for the one it started) and poll it
+        until it is done; the request id is handed to the ticket before the first poll."""
         from xai_sdk.proto import deferred_pb2
 
         what = "the clip"
+        ticket = req.ticket or Ticket()
+        St = deferred_pb2.DeferredStatus
 
-        def start():
-            VIDEO_LIMIT.wait()
-            return self.client.video.start(req.prompt, self.models["video"], image_url=_data_uri(req.keyframe),
-                                           duration=req.duration, aspect_ratio=req.aspect_ratio, resolution="720p")
-        request_id = self._retry(start, what=what, prompt=req.prompt).request_id
+        def start() -> str:
+            def go():
+                VIDEO_LIMIT.wait()
+                return self.client.video.start(req.prompt, self.models["video"], image_url=_data_uri(req.keyframe),
+                                               duration=req.duration, aspect_ratio=req.aspect_ratio,
+                                               resolution="720p")
+            request_id = self._retry(go, what=what, prompt=req.prompt).request_id
+            ticket.started(request_id)
+            return request_id
+
+        def status(request_id: str, *, resumed: bool):
+            def get():
+                try:
+                    return self.client.video.get(request_id)
+                except grpc.RpcError as err:
+                    if resumed and err.code() == grpc.StatusCode.NOT_FOUND:
+                        return None  # xAI no longer knows the earlier request: start a new one
+                    raise
+            return self._retry(get, what=f"{what} (status)")
+
+        request_id, resumed = ticket.request_id, ticket.request_id is not None
+        if not resumed:
+            request_id = start()
         deadline = time.monotonic() + 15 * 60
         while True:
-            r = self._retry(lambda: self.client.video.get(request_id), what=f"{what} (status)")
-            if r.status == deferred_pb2.DeferredStatus.DONE:
+            r = status(request_id, resumed=resumed)
+            if r is None or (resumed and r.status == St.EXPIRED):
+                ticket.ended()
+                request_id, resumed = start(), False
+                continue
+            if r.status == St.DONE:
                 break
-            if r.status == deferred_pb2.DeferredStatus.FAILED:
+            if r.status == St.FAILED:
+                ticket.ended()
                 err = r.response.error if r.HasField("response") and r.response.HasField("error") else None
                 reason = f"{err.code}: {err.message}" if err else "no reason given"
                 raise ProviderError(f"xAI could not make {what} ({reason}). Prompt: “{req.prompt[:240]}”")
-            if r.status == deferred_pb2.DeferredStatus.EXPIRED:
+            if r.status == St.EXPIRED:
+                ticket.ended()
                 raise ProviderError(f"xAI let the request for {what} expire before it finished; run it again.")
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline:  # the request stays with the ticket: the next run waits for it
                 raise ProviderError(f"xAI took more than 15 minutes on {what}; run it again later.")
             time.sleep(self.poll_s)
         video = r.response.video
         if not video.url:
+            ticket.ended()
             raise ProviderError(f"xAI returned no video for {what} (moderation?). Prompt: “{req.prompt[:240]}”")
         data = self._retry(lambda: self._download(video.url, what=what, kinds=("video/", "application/octet")),
                            what=f"downloading {what}")

@@ -47,6 +47,20 @@ class CallLog:
              error, output_asset, canonical(result) if result is not None else None, latency_s, cost_usd, now()])
         return cur.lastrowid
 
+    # -- requests the provider is still working on (core.providers.base.Ticket) -------------------------
+    def pending(self, key: str) -> str | None:
+        """The request id of an unfinished provider request for this exact call, if one was started."""
+        rows = list(self._conns.get().query("SELECT request_id FROM deferred WHERE key = ?", [key]))
+        return rows[0]["request_id"] if rows else None
+
+    def started(self, key: str, *, provider: str, request_id: str, job: int | None, slot: str | None) -> None:
+        self._conns.get().execute(
+            "INSERT OR REPLACE INTO deferred (key, provider, request_id, job, slot, started) VALUES (?,?,?,?,?,?)",
+            [key, provider, request_id, job, slot, now()])
+
+    def ended(self, key: str) -> None:
+        self._conns.get().execute("DELETE FROM deferred WHERE key = ?", [key])
+
     def totals(self) -> dict:
         row = next(self._conns.get().query(
             "SELECT count(*) AS total, coalesce(sum(cost_usd), 0) AS cost_usd FROM calls"))

@@ -125,6 +125,22 @@ def m002_derived_meta(db):
     db.execute("ALTER TABLE derived ADD COLUMN meta TEXT")
 
 
+@migrations()
+def m003_deferred(db):
+    # Provider requests that keep running on the provider's side (a video render), stored the moment they are
+    # started, so a process killed while waiting resumes the request instead of paying for it again.
+    _run(db, """
+        CREATE TABLE deferred (
+            key        TEXT PRIMARY KEY,              -- the call's recipe key (calls.key)
+            provider   TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            job        INTEGER,
+            slot       TEXT,
+            started    TEXT NOT NULL
+        );
+        """)
+
+
 def _run(db, script: str) -> None:
     # executescript() would COMMIT the migration's transaction first; run statement by statement.
     for statement in script.split(";"):
