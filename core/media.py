@@ -49,19 +49,6 @@ def run(args: list[str], *, what: str, input: bytes | None = None, timeout: floa
     return p.stdout
 
 
-def run_stderr(args: list[str], *, what: str, timeout: float = 600) -> str:
-    """Run ffmpeg for what it prints (e.g. a filter's measurements at loglevel info); return stderr."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "info", "-y", *args]
-    try:
-        p = subprocess.run(cmd, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise MediaError(f"ffmpeg took longer than {timeout:.0f}s while {what}.") from None
-    text = p.stderr.decode(errors="replace")
-    if p.returncode != 0:
-        raise MediaError(f"ffmpeg failed while {what}: {' | '.join(text.strip().splitlines()[-3:])}")
-    return text
-
-
 @dataclass(frozen=True)
 class VideoInfo:
     width: int
@@ -141,19 +128,6 @@ def normalize_clip(src: Path, dst: Path) -> None:
     args += ["-map", "0:v:0", "-map", "0:a:0" if info.acodec else "1:a:0", "-vf", vf,
              "-t", f"{info.duration:.3f}", *h264_args(), "-f", "mp4", str(dst)]
     run(args, what=f"normalizing {src.name}")
-
-
-def concat_copy(parts: list[Path], dst: Path) -> None:
-    """Join normalized clips without re-encoding (the concat demuxer, stream copy)."""
-    if not parts:
-        raise MediaError("There are no clips to join; make the clips first.")
-    listing = dst.with_suffix(".txt")
-    listing.write_text("".join(f"file '{p.resolve().as_posix()}'\n" for p in parts))
-    try:
-        run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy",
-             "-movflags", "+faststart", "-f", "mp4", str(dst)], what="joining the clips into the cut")
-    finally:
-        listing.unlink(missing_ok=True)
 
 
 def image_info(data: bytes, *, name: str = "the image") -> tuple[str, int, int]:

@@ -218,6 +218,20 @@ def test_a_request_xai_no_longer_knows_is_started_again(fake, tmp_path, faces):
     assert unfinished(project.path) == {}
 
 
+def test_a_forgotten_request_is_bought_again_only_within_the_budget(fake, tmp_path, faces):
+    fake.fail("poll", grpc.StatusCode.UNAVAILABLE, rate=1.0)
+    project, _ = film(tmp_path, faces, scenes=1)
+    (key, _rid), = unfinished(project.path).items()
+    project.db.execute("UPDATE deferred SET request_id = 'gone-456' WHERE key = ?", [key])
+    fake.clear_faults()
+    project.set_setting("budget_usd", project.calls.totals()["cost_usd"] + 0.01)  # less than one more render
+    before = fake.count("video")
+    job = jobs.get(project, jobs.submit(project, "make", {"concept": CONCEPT, "scenes": 1}, provider="xai",
+                                        background=False))
+    assert job["status"] == "failed" and "Budget cap" in job["message"]
+    assert fake.count("video") == before and polls_of(fake, "gone-456") == 1
+
+
 def test_sigkill_while_a_video_renders_then_make_again_waits_for_that_render(fake, tmp_path, faces, workspace):
     fake.latency = {"image": 0.05, "video": 4.0}
     path = tmp_path / "film"

@@ -120,14 +120,19 @@ class Context:
         if cached is not None:
             return self._replay(operation, cached), 0.0
         self.check_cancel()
+
+        def budget() -> None:
+            self._check_budget(operation, params, len(inputs))
         args = []
         if deferred:
             calls = self.project.calls
-            args.append(Ticket(calls.pending(key), ended=lambda: calls.ended(key),
+            pending = calls.pending(key)
+            args.append(Ticket(pending, ended=lambda: calls.ended(key),
                                started=lambda rid: calls.started(key, provider=self.provider.name, request_id=rid,
-                                                                 job=self.job_id, slot=slot)))
+                                                                 job=self.job_id, slot=slot),
+                               before_start=budget if pending else lambda: None))
         if not (args and args[0].request_id):  # a resumed request is already paid for
-            self._check_budget(operation, params, len(inputs))
+            budget()
         t0 = time.monotonic()
         try:
             out = fn(*args)

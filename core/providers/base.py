@@ -73,11 +73,13 @@ class Ticket:
     """A request the provider keeps working on after it answers (a video render). The provider reports its id
     with `started` the moment it has one and calls `ended` when the request is over for good (failed, expired,
     refused); `request_id` is set when an earlier process started this exact call and did not see it finish,
-    so the provider waits for that request instead of paying for a new one."""
+    so the provider waits for that request instead of paying for a new one. `before_start` runs before any new
+    request is bought (the budget check, when resuming made the caller skip it)."""
 
     request_id: str | None = None
     started: Callable[[str], None] = lambda _request_id: None
     ended: Callable[[], None] = lambda: None
+    before_start: Callable[[], None] = lambda: None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,10 @@ from core.providers.base import (CheckRequest, ClipRequest, KeyframeRequest, Pla
                                  Ticket)
 from core.providers.resilience import RateLimiter, RetryPolicy, Transient, with_retries
 
+# A resumed request that the status check refuses like this is gone (forgotten, expired, made with another key).
+GONE = {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.FAILED_PRECONDITION}
+
 DEFAULT_MODELS = {"plan": "grok-4-1-fast-non-reasoning", "check": "grok-4-1-fast-reasoning",
                   "image": "grok-imagine-image", "video": "grok-imagine-video"}
 PRICES = {  # USD; the API's own reported cost wins when a response carries one
@@ -193,6 +197,8 @@ class XaiProvider:
         St = deferred_pb2.DeferredStatus
 
         def start() -> str:
+            ticket.before_start()
+
             def go():
                 VIDEO_LIMIT.wait()
                 return self.client.video.start(req.prompt, self.models["video"], image_url=_data_uri(req.keyframe),
@@ -207,8 +213,9 @@ class XaiProvider:
                 try:
                     return self.client.video.get(request_id)
                 except grpc.RpcError as err:
-                    if resumed and err.code() == grpc.StatusCode.NOT_FOUND:
-                        return None  # xAI no longer knows the earlier request: start a new one
+                    code = err.code() if callable(getattr(err, "code", None)) else None
+                    if resumed and code in GONE:
+                        return None  # xAI no longer knows the earlier request (or not for this key): start anew
                     raise
             return self._retry(get, what=f"{what} (status)")
 
@@ -239,9 +246,14 @@ class XaiProvider:
         if not video.url:
             ticket.ended()
             raise ProviderError(f"xAI returned no video for {what} (moderation?). Prompt: “{req.prompt[:240]}”")
-        data = self._retry(lambda: self._download(video.url, what=what, kinds=("video/", "application/octet")),
-                           what=f"downloading {what}")
-        _probe(data)
+        try:
+            data = self._retry(lambda: self._download(video.url, what=what, kinds=("video/", "application/octet")),
+                               what=f"downloading {what}")
+            _probe(data)
+        except (ProviderError, MediaError):
+            if resumed:  # the second try at this render's file: its URL or its file is no good, buy a new one
+                ticket.ended()
+            raise
         reported = r.response.usage.cost_in_usd_ticks * 1e-10 if r.response.usage.HasField("cost_in_usd_ticks") \
             else None
         cost = reported if reported is not None else self.prices["video_second"] * req.duration

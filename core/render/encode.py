@@ -28,9 +28,10 @@ W, H, FPS = media.CUT_WIDTH, media.CUT_HEIGHT, media.CUT_FPS
 # What media.h264_args() asks of x264, as encoder options ...
 X264 = {"preset": "veryfast", "crf": "20", "profile": "high", "level": "4.0", "g": str(media.KEY_FRAMES),
         "keyint_min": str(media.KEY_FRAMES), "sc_threshold": "0", "bf": "0",
-        # ... plus a cheaper search, none of which appears in the SPS/PPS (measured ~2x faster for a crossfade).
-        "x264-params": "subme=1:me=dia:trellis=0:aq-mode=0:mbtree=0:rc-lookahead=0:psy=0:partitions=none:"
-                       "fast-pskip=1:sliced-threads=1"}
+        # ... plus a cheaper search, none of which appears in the SPS/PPS (adaptive quantization stays on, so
+        # fades through black do not band).
+        "x264-params": "subme=1:me=dia:trellis=0:mbtree=0:rc-lookahead=0:partitions=none:fast-pskip=1:"
+                       "sliced-threads=1"}
 BLACK_Y, BLACK_C = 16, 128  # video-range black in YUV
 
 
@@ -99,24 +100,28 @@ def card(image, seconds: float) -> Iterator[np.ndarray]:
 
 
 def encode(frames: Iterable[np.ndarray], out: Path, reference: Path) -> bool:
-    """Encode yuv420p frames at the cut's format into `out`; False if the stream could not be joined to
-    `reference` (its parameter sets differ), in which case `out` must not be used."""
+    """Encode yuv420p frames at the cut's format into `out`; False if this process could not make a stream
+    that joins to `reference` (its parameter sets differ, or PyAV failed), in which case `out` is not used."""
     import av
 
-    signal = stream_signal(reference)  # pixel aspect and colour tags are in the SPS too: take the clip's
-    with av.open(str(out), "w", format="mp4", options={"video_track_timescale": str(media.VIDEO_TIMESCALE)}) as c:
-        v = c.add_stream("libx264", rate=FPS, options=X264)
-        v.width, v.height, v.pix_fmt = W, H, "yuv420p"
-        v.codec_context.time_base = Fraction(1, FPS)
-        for name, value in signal.items():
-            if value is not None:
-                setattr(v.codec_context, name, value)
-        for i, array in enumerate(frames):
-            f = av.VideoFrame.from_ndarray(array, format="yuv420p")
-            f.pts, f.time_base = i, Fraction(1, FPS)
-            c.mux(v.encode(f))
-        c.mux(v.encode(None))
-    return parameter_sets(out) == parameter_sets(reference)
+    try:
+        signal = stream_signal(reference)  # pixel aspect and colour tags are in the SPS too: take the clip's
+        with av.open(str(out), "w", format="mp4",
+                     options={"video_track_timescale": str(media.VIDEO_TIMESCALE)}) as c:
+            v = c.add_stream("libx264", rate=FPS, options=X264)
+            v.width, v.height, v.pix_fmt = W, H, "yuv420p"
+            v.codec_context.time_base = Fraction(1, FPS)
+            for name, value in signal.items():
+                if value is not None:
+                    setattr(v.codec_context, name, value)
+            for i, array in enumerate(frames):
+                f = av.VideoFrame.from_ndarray(array, format="yuv420p")
+                f.pts, f.time_base = i, Fraction(1, FPS)
+                c.mux(v.encode(f))
+            c.mux(v.encode(None))
+        return parameter_sets(out) == parameter_sets(reference)
+    except (av.FFmpegError, OSError, ValueError):
+        return False  # e.g. a PyAV without libx264: the ffmpeg command line makes the segment instead
 
 
 SIGNAL = ("sample_aspect_ratio", "color_range", "colorspace", "color_primaries", "color_trc")

@@ -57,7 +57,6 @@ def render(project: Project, *, scenes: list, clips: dict[int, str], settings: E
     timeline = build(scenes, {n: (a, round(_duration(project, a) * 2) / 2) for n, a in clips.items()}, settings)
     check_cancel()
     reference = next(iter(clips.values()))
-    out = project.assets.temp_path(".mp4")
     # The soundtrack and the encoded segments are independent: make them side by side.
     with cf.ThreadPoolExecutor(3, thread_name_prefix="render") as pool:
         sound_job = pool.submit(soundtrack, project, timeline, scenes, clips, settings)
@@ -67,10 +66,15 @@ def render(project: Project, *, scenes: list, clips: dict[int, str], settings: E
         sound, loudness_in = sound_job.result()
     check_cancel()
     spans = [span for span, _ in pieces]
-    if settings.reframes:
-        _reframe(spans, project.assets.path(sound), out, settings, timeline, scenes)
-    else:
-        segments.join(spans, project.assets.path(sound), out)
+    out = project.assets.temp_path(".mp4")
+    try:
+        if settings.reframes:
+            _reframe(spans, project.assets.path(sound), out, settings, timeline, scenes)
+        else:
+            segments.join(spans, project.assets.path(sound), out)
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
     return Rendered(out, srt(timeline, scenes), timeline, [part for _, part in pieces], loudness_in)
 
 
@@ -78,7 +82,8 @@ def soundtrack(project: Project, timeline: Timeline, scenes: list, clips: dict[i
                settings: ExportSettings) -> tuple[str, float | None]:
     """The film's AAC track (asset hash) and its loudness before correction, made once per mix."""
     in_film = {p.scene for p in timeline.pieces if p.scene is not None}
-    key = {"pieces": [(p.kind, p.start, p.length, p.clip, p.pair, p.trim_in, p.trim_out) for p in timeline.pieces],
+    key = {"pieces": [(p.kind, p.scene, p.start, p.length, p.clip, p.pair, p.trim_in, p.trim_out)
+                      for p in timeline.pieces],
            "audio": {s.scene_id: s.audio for s in scenes if s.scene_id in in_film},
            "music": settings.music, "music_volume": settings.music_volume if settings.music else None,
            "loudness": settings.loudness, "duration": timeline.duration}

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.errors import MediaError
 from core.media import AUDIO_RATE
 
 if TYPE_CHECKING:
@@ -25,9 +26,14 @@ LIMIT_DBFS = -1.5
 
 def integrated(mix: np.ndarray) -> float | None:
     """Integrated loudness of `mix` in LUFS; None for silence."""
+    import av
+
     value = SILENCE
-    for frame in _filtered(mix, [("ebur128", "metadata=1")]):
-        value = float(frame.metadata.get("lavfi.r128.I", value))
+    try:
+        for frame in _filtered(mix, [("ebur128", "metadata=1")]):
+            value = float(frame.metadata.get("lavfi.r128.I", value))
+    except (av.FFmpegError, ValueError) as err:
+        raise MediaError(f"The soundtrack's loudness could not be measured ({err}).") from None
     return None if value <= SILENCE else value
 
 

@@ -10,6 +10,7 @@ ffmpeg process that stream-copies the picture and muxes the soundtrack.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,9 @@ def still(project: Project, png: str, seconds: float, reference: str) -> str:
             frames = encode.card(image.convert("RGB"), seconds)
         if not encode.encode(frames, out, reference=ref):
             _still_by_ffmpeg(src, seconds, out)
-    return cached(project, {"still": png, "s": seconds}, make)
+    # The card takes the film's parameter sets (pixel aspect, colour tags) from the reference clip: key on them.
+    headers = hashlib.sha256(encode.parameter_sets(ref)).hexdigest()[:16]
+    return cached(project, {"still": png, "s": seconds, "headers": headers}, make)
 
 
 def join(spans: list[Span], sound: Path, out: Path) -> None:
