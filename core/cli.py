@@ -241,6 +241,10 @@ def cmd_status(a) -> int:
         score = f"{s['score']:.2f}" if s["score"] is not None else ""
         print(f"  {s['slot']:<24} take {s['head'] or '-':<5} takes {s['takes']:<3} {score:<5} {mark}")
     print(f"calls {st['calls']['total']}, cost ${st['calls']['cost_usd']:.2f}; cut: {st['cut']['path'] or '-'}")
+    waiting = st["renders_waiting"]
+    if waiting:
+        print(f"{len(waiting)} render(s) bought and not yet collected ({', '.join(w['slot'] for w in waiting)}); "
+              "`make` or `resume` collects them without paying again.")
     return 0
 
 

@@ -34,6 +34,11 @@ try:
 except DailiesError as err:
     m4.caption(str(err))
 
+waiting = project.calls.waiting()
+if waiting and not busy:
+    st.info(f"{len(waiting)} video render(s) already paid for and not yet collected "
+            f"({', '.join(w['slot'] for w in waiting)}): **Run all** collects them without paying again.",
+            icon=":material/hourglass_top:")
 approved = is_approved(project)
 if not approved:
     st.warning("Approve the story on the Story page before running the film.")

@@ -71,6 +71,19 @@ def test_every_page_renders_with_a_finished_film(page, workspace, finished_film)
     assert_clean(at, page)
 
 
+def test_generate_says_when_a_paid_render_waits_to_be_collected(workspace, finished_film):
+    shutil.copytree(finished_film, workspace / "harbour")
+    project = Project.open(workspace / "harbour")
+    at = open_project(app(), "harbour").run()
+    at.switch_page("pages/generate.py").run()
+    assert not [i for i in at.info if "not yet collected" in i.value]
+    project.calls.started("r1:abc", provider="xai", request_id="req-1", job=None, slot="clip/2")
+    at.run()
+    assert_clean(at, "generate")
+    assert [i.value for i in at.info if "1 video render(s) already paid for and not yet collected (clip/2)" in i.value]
+    project.close()
+
+
 def test_a_whole_film_by_clicks(workspace, faces, tmp_path):
     at = app().run()
     at.text_input(key="new-project-name-page").set_value("Harbour Race")

@@ -190,12 +190,15 @@ def test_a_video_whose_wait_failed_is_waited_for_again_not_bought_again(fake, tm
     assert job["status"] == "failed" and "the clip (status)" in job["message"]
     started = unfinished(project.path)
     assert len(started) == fake.count("video") >= 1  # every render that was started is on record
+    waiting = status(project)["renders_waiting"]  # and the user can see it
+    assert sorted(w["request_id"] for w in waiting) == sorted(started.values())
+    assert all(w["slot"].startswith("clip/") for w in waiting)
     fake.clear_faults()
     jobs.submit(project, "make", {"concept": CONCEPT, "scenes": 3}, provider="xai", background=False)
     assert len([s for s in project.takes.head_ids() if s.startswith("clip/")]) == 3
     assert fake.count("video") == 3  # the renders from the first run were waited for, not started again
     assert all(polls_of(fake, rid) > 0 for rid in started.values())
-    assert unfinished(project.path) == {}
+    assert unfinished(project.path) == {} and status(project)["renders_waiting"] == []
     ok = list(project.db.query("SELECT cost_usd FROM calls WHERE operation = 'animate_clip' AND outcome = 'ok'"))
     assert len(ok) == 3 and all(r["cost_usd"] > 0 for r in ok)  # each clip paid for once
 

@@ -67,6 +67,8 @@ def status(project: Project, branch: str | None = None) -> dict:
         "costs": costs,
         "cut": {"path": str(cut_path) if cut_path and cut_path.exists() else None,
                 "asset": cut.asset if cut else None, "take": cut.id if cut else None},
+        # Renders bought and not yet collected (the run waiting for them stopped); the next run collects them.
+        "renders_waiting": project.calls.waiting(),
     }
 
 

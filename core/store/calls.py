@@ -58,6 +58,11 @@ class CallLog:
             "INSERT OR REPLACE INTO deferred (key, provider, request_id, job, slot, started) VALUES (?,?,?,?,?,?)",
             [key, provider, request_id, job, slot, now()])
 
+    def waiting(self) -> list[dict]:
+        """Every request started and not yet collected, oldest first: slot, provider, request id, when."""
+        return list(self._conns.get().query(
+            "SELECT slot, provider, request_id, started FROM deferred ORDER BY started"))
+
     def ended(self, key: str) -> None:
         self._conns.get().execute("DELETE FROM deferred WHERE key = ?", [key])
 
