@@ -19,7 +19,13 @@ Choices, and why:
 * Take ids are kept: the import is always a new, empty project, so ids cannot
   collide and heads, `inputs` and `parent` links stay valid without rewriting.
   `takes.job` is cleared on import because job rows are local history that is
-  not carried; events (undo history) and the call log are not carried either.
+  not carried; events (undo history) are not carried either.
+* The call log is carried, so what the film cost stays with it and a call made
+  before the move is still never paid for twice: every call of a whole-project
+  bundle, or, for one branch, the calls its jobs made (and job-less calls for
+  its slots). Their output assets travel with them, so a replayed call finds its
+  output. Calls are new rows on import (ids and `job` are this machine's); a
+  bundle without calls (an older one) imports with an empty log.
 * Export writes to a temp file in the destination folder and renames it, and
   re-hashes each asset while it writes it, so a damaged store never ships.
 * Import treats the zip as hostile. Everything that can be checked from the
@@ -52,6 +58,7 @@ from core import __version__
 from core.errors import InputError
 from core.store import DB_NAME, Project
 from core.store.assets import MIMES, now
+from core.store.calls import canonical
 from core.store.takes import _BRANCH_RE, ORIGINS
 
 FORMAT = "dailies-bundle"
@@ -73,6 +80,8 @@ _PACKED = {"png", "jpg", "webp", "mp4", "m4a", "mp3", "ogg"}  # already compress
 _TAKE_COLUMNS = ("id", "slot", "parent", "payload", "asset", "inputs", "origin", "provider", "model", "recipe",
                  "variant", "score", "cost_usd", "job", "note", "created")
 _ASSET_COLUMNS = ("hash", "ext", "mime", "bytes", "width", "height", "duration", "created")
+_CALL_COLUMNS = ("slot", "provider", "operation", "model", "prompt", "params", "inputs", "key", "outcome", "error",
+                 "output_asset", "result", "latency_s", "cost_usd", "created")
 
 
 def asset_name(digest: str, ext: str) -> str:
@@ -154,6 +163,8 @@ def _manifest(project: Project, branch: str | None) -> dict:
         takes = {r["id"]: r for r in db.query("SELECT * FROM takes ORDER BY id")}
         assets = {r["hash"]: r for r in db.query("SELECT * FROM assets")}
         derived = list(db.query("SELECT source, kind, asset FROM derived ORDER BY source, kind"))
+        calls = list(db.query("SELECT calls.*, jobs.branch AS job_branch FROM calls "
+                              "LEFT JOIN jobs ON jobs.id = calls.job ORDER BY calls.id"))
     finally:
         if own:
             db.conn.execute("COMMIT")
@@ -172,6 +183,10 @@ def _manifest(project: Project, branch: str | None) -> dict:
             used.add(t["asset"])
         if t["payload"]:
             used.update(h for h in _HASH_IN_TEXT.findall(t["payload"]) if h in assets)
+    slots = {takes[tid]["slot"] for tid in keep}
+    carried = [c for c in calls if branch is None or c["job_branch"] == branch
+               or (c["job_branch"] is None and c["slot"] in slots)]
+    used.update(c["output_asset"] for c in carried if c["output_asset"] in assets)
     portable = {k: v for k, v in settings.items() if _PORTABLE_SETTING.match(k)
                 and not (k.startswith("approved/") and (k[9:] not in names or v not in keep))}
     current = project.branch if project.branch in names else names[0]
@@ -189,6 +204,7 @@ def _manifest(project: Project, branch: str | None) -> dict:
         "assets": [{**{c: assets[h][c] for c in _ASSET_COLUMNS}, "file": asset_name(h, assets[h]["ext"])}
                    for h in sorted(used)],
         "derived": [d for d in derived if d["source"] in used and d["asset"] in used],
+        "calls": [_call_out(c, assets) for c in carried],
     }
 
 
@@ -204,6 +220,16 @@ def _closure(roots: Iterable[int], takes: dict[int, dict]) -> set[int]:
         links = [t["parent"], *json.loads(t["inputs"] or "{}").values()]
         todo.extend(i for i in links if isinstance(i, int) and i in takes and i not in keep)
     return keep
+
+
+def _call_out(row: dict, assets: dict) -> dict:
+    c = {k: row[k] for k in _CALL_COLUMNS}
+    c["params"] = json.loads(row["params"] or "{}")
+    c["inputs"] = json.loads(row["inputs"] or "[]")
+    c["result"] = json.loads(row["result"]) if row["result"] is not None else None
+    if c["output_asset"] not in assets:
+        c["output_asset"] = None  # a row whose output file was never stored (an error, a structured answer)
+    return c
 
 
 def _take_out(row: dict) -> dict:
@@ -372,12 +398,27 @@ def _check_manifest(m: Any, refuse) -> dict:
                 and isinstance(d.get("asset"), str) and d["asset"] in assets):
             raise bad("a derived row is malformed or names an asset that is not in the bundle")
         derived.append(d)
+    calls = m.get("calls") or []
+    if not isinstance(calls, list):
+        raise bad("'calls' is not a list")
+    for c in calls:
+        ok = (isinstance(c, dict) and all(isinstance(c.get(k), str) and c[k] for k in ("provider", "operation", "key"))
+              and c.get("outcome") in ("ok", "error") and isinstance(c.get("created"), str)
+              and all(opt(c.get(k), str) for k in ("slot", "model", "prompt", "error"))
+              and isinstance(c.get("params"), dict) and isinstance(c.get("inputs"), list)
+              and all(isinstance(i, str) for i in c["inputs"])
+              and all(isinstance(c.get(k), (int, float)) and not isinstance(c.get(k), bool) and c[k] >= 0
+                      for k in ("latency_s", "cost_usd")))
+        if not ok:
+            raise bad("a call row is malformed")
+        if c.get("output_asset") is not None and c["output_asset"] not in assets:
+            raise bad(f"a call names output asset {str(c['output_asset'])[:12]}, which is not in the bundle")
     settings = m.get("settings") or {}
     if not isinstance(settings, dict) or any(not _PORTABLE_SETTING.match(k) for k in settings):
         raise bad("its settings hold keys a bundle does not carry")
     project = m.get("project") if isinstance(m.get("project"), dict) else {}
     return {"assets": assets, "takes": takes, "branches": branches, "derived": derived, "settings": settings,
-            "name": project.get("name") if isinstance(project.get("name"), str) else None}
+            "calls": calls, "name": project.get("name") if isinstance(project.get("name"), str) else None}
 
 
 def _list(m: dict, key: str, bad) -> list:
@@ -490,6 +531,12 @@ def _write_rows(root: Path, manifest: dict, plan: dict, dest: Path) -> None:
             for d in plan["derived"]:
                 db.execute("INSERT OR IGNORE INTO derived (source, kind, asset) VALUES (?, ?, ?)",
                            [d["source"], d["kind"], d["asset"]])
+            for c in plan["calls"]:  # job rows are not carried: job stays NULL
+                row = {k: c.get(k) for k in _CALL_COLUMNS}
+                row.update(params=canonical(c["params"]), inputs=canonical(c["inputs"]),
+                           result=canonical(c["result"]) if c.get("result") is not None else None)
+                db.execute(f"INSERT INTO calls ({', '.join(_CALL_COLUMNS)}) VALUES ({', '.join('?' * 15)})",
+                           [row[k] for k in _CALL_COLUMNS])
             settings = {**plan["settings"], "name": plan["name"] or dest.name,
                         "branch": manifest["current_branch"],
                         "imported": {"bundle_created": manifest.get("created"),

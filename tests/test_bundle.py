@@ -102,6 +102,12 @@ def test_a_bundle_imported_elsewhere_has_the_same_heads_and_assets_on_every_bran
     assert used <= asset_hashes(copy) <= asset_hashes(source)
     for digest in asset_hashes(copy):
         assert copy.assets.read(digest) == source.assets.read(digest)
+    # The call log travels too: what the film cost, and every output a replayed call needs.
+    assert copy.calls.totals() == source.calls.totals() and copy.calls.totals()["total"] > 0
+    outputs = [r["output_asset"] for r in copy.db.query("SELECT output_asset FROM calls WHERE outcome = 'ok'")]
+    assert any(outputs) and all(copy.assets.path(h).exists() for h in outputs if h)
+    assert copy.calls.by_slot() == source.calls.by_slot()
+    assert {r["job"] for r in copy.db.query("SELECT job FROM calls")} == {None}  # job rows stay on this machine
     # The bundle is a manifest plus asset files: no database travels with it.
     with zipfile.ZipFile(full_bundle) as zf:
         assert "project.db" not in zf.namelist()
@@ -130,6 +136,31 @@ def test_a_one_branch_bundle_after_forking_holds_only_that_branch(forked_film, t
     fork_files = {source.takes.get(t).asset for t in fork_only} - {None}
     assert fork_files and not fork_files & {a["hash"] for a in main["assets"]}
     assert [b["name"] for b in main["branches"]] == ["main"]
+    # Calls go with the branch whose jobs made them: the fork's regenerate is in alt's bundle, not main's.
+    fork_calls = {(r["key"], r["created"]) for r in source.db.query(
+        "SELECT calls.key, calls.created FROM calls JOIN jobs ON jobs.id = calls.job WHERE jobs.branch = 'alt'")}
+    assert fork_calls and fork_calls <= {(c["key"], c["created"]) for c in manifest["calls"]}
+    assert not fork_calls & {(c["key"], c["created"]) for c in main["calls"]}
+
+
+@pytest.mark.parametrize("damage, match", [
+    (lambda c: c.update(output_asset="0" * 64), "names output asset 000000000000, which is not in the bundle"),
+    (lambda c: c.update(cost_usd=-1), "a call row is malformed"),
+    (lambda c: c.update(outcome="maybe"), "a call row is malformed"),
+])
+def test_a_bundle_with_a_damaged_call_row_is_refused(full_bundle, tmp_path, elsewhere, damage, match):
+    manifest = manifest_of(full_bundle)
+    damage(manifest["calls"][0])
+    archive = rezip(full_bundle, tmp_path / "bad.zip", change={"manifest.json": json.dumps(manifest).encode()})
+    assert_refused(archive, elsewhere / "bad", match)
+
+
+def test_a_bundle_without_calls_imports_with_an_empty_log(full_bundle, tmp_path, elsewhere):
+    manifest = manifest_of(full_bundle)
+    del manifest["calls"]
+    archive = rezip(full_bundle, tmp_path / "older.zip", change={"manifest.json": json.dumps(manifest).encode()})
+    copy = import_bundle(archive, elsewhere / "older")
+    assert copy.calls.totals()["total"] == 0 and verify(copy) == []
 
 
 def test_an_unknown_branch_or_a_bad_destination_is_refused_before_writing(forked_film, tmp_path):
