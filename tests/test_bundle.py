@@ -155,6 +155,23 @@ def test_a_bundle_with_a_damaged_call_row_is_refused(full_bundle, tmp_path, else
     assert_refused(archive, elsewhere / "bad", match)
 
 
+def test_a_carried_call_that_cannot_be_replayed_is_made_again(full_bundle, tmp_path, elsewhere):
+    from core.pipeline.context import Context
+
+    manifest = manifest_of(full_bundle)
+    call = next(c for c in manifest["calls"] if c["operation"] == "check" and c["outcome"] == "ok")
+    call["result"] = {"not": "a check result"}  # e.g. written by another version
+    archive = rezip(full_bundle, tmp_path / "odd.zip", change={"manifest.json": json.dumps(manifest).encode()})
+    copy = import_bundle(archive, elsewhere / "odd")
+    from core.providers import get_provider
+
+    ctx = Context(project=copy, provider=get_provider("offline"))
+    row = next(copy.db.query("SELECT * FROM calls WHERE key = ? AND outcome = 'ok'", [call["key"]]))
+    assert ctx._replay("check", row) is None  # a cache miss, not a crash
+    good = next(copy.db.query("SELECT * FROM calls WHERE operation = 'make_sheet' AND outcome = 'ok'"))
+    assert ctx._replay("make_sheet", good) == good["output_asset"]  # a carried output replays
+
+
 def test_a_bundle_without_calls_imports_with_an_empty_log(full_bundle, tmp_path, elsewhere):
     manifest = manifest_of(full_bundle)
     del manifest["calls"]

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.errors import BudgetExceeded, Cancelled, DailiesError
+from core.errors import BudgetExceeded, Cancelled, DailiesError, NotFound
 from core.models import CheckResult, LabelMapping, Media, StoryPlan
 from core.providers.base import Ticket
 from core.store import Project, Take
@@ -117,8 +117,9 @@ class Context:
         key = recipe_hash({"provider": self.provider.name, "op": operation, "model": model, "prompt": prompt,
                            "params": params, "inputs": inputs})
         cached = self.project.calls.cached(key)
-        if cached is not None:
-            return self._replay(operation, cached), 0.0
+        replayed = self._replay(operation, cached) if cached is not None else None
+        if replayed is not None:
+            return replayed, 0.0
         self.check_cancel()
 
         def budget() -> None:
@@ -170,9 +171,19 @@ class Context:
                                  f"about ${estimate:.2f}. Raise the cap in Settings to continue.")
 
     def _replay(self, operation: str, row: dict) -> Any:
+        """The logged answer of a finished call, or None if the row cannot give it back (its output file is
+        gone, or it came in a bundle without one): then the call is simply made again."""
         if row["output_asset"]:
-            return row["output_asset"]
-        return RESULT_TYPES[operation].model_validate(json.loads(row["result"]))
+            try:
+                return row["output_asset"] if self.project.assets.path(row["output_asset"]).exists() else None
+            except NotFound:
+                return None
+        if operation not in RESULT_TYPES or not row["result"]:
+            return None
+        try:
+            return RESULT_TYPES[operation].model_validate(json.loads(row["result"]))
+        except ValueError:  # pydantic's ValidationError and json's decode error are both ValueErrors
+            return None
 
     def until_accepted(self, *, what: str, max_attempts: int, default_fix: str,
                        make: Callable[[int, list[str] | None], tuple[str, float, str]],
