@@ -559,25 +559,15 @@ def verify(project: Project) -> list[str]:
         users.setdefault(t["asset"], []).append(f"take {t['id']} ({t['slot']})")
         if t["asset"] not in known:
             problems.append(f"take {t['id']} ({t['slot']}): asset {t['asset'][:12]}… has no row in {DB_NAME}")
-    for digest in project.assets.verify():
+    for digest, found in project.assets.mismatches().items():
         name = asset_name(digest, known[digest])
-        path = project.path / name
         used = f"; used by {', '.join(users[digest][:3])}{' and more' if len(users[digest]) > 3 else ''}" \
             if digest in users else ""
-        if not path.exists():
+        if found is None:
             problems.append(f"{name}: file missing{used}")
         else:
-            problems.append(f"{name}: contents changed (expected sha256 {digest[:12]}…, "
-                            f"found {_sha256(path)[:12]}…){used}")
+            problems.append(f"{name}: contents changed (expected sha256 {digest[:12]}…, found {found[:12]}…){used}")
     return problems
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _size(n: int) -> str:

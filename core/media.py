@@ -100,17 +100,26 @@ def is_normalized(info: VideoInfo) -> bool:
     )
 
 
-def h264_args(*, preset: str = "veryfast", crf: int = 20) -> list[str]:
-    """Encoder settings shared by every clip Dailies writes, so their streams can be concatenated."""
+# x264 settings shared by every clip Dailies writes (and by core.render.encode, which must match them byte for
+# byte in the SPS/PPS), so their streams can be concatenated.
+X264 = {
+    "preset": "veryfast", "crf": 20, "profile": "high", "level": "4.0",
+    # A keyframe every half second: seeking decodes at most that much, and the cut can stream-copy any span
+    # that starts on a half second (transitions come in half-second steps).
+    "g": KEY_FRAMES, "keyint_min": KEY_FRAMES, "sc_threshold": 0,
+    # No B-frames: decode order is display order, so a stream copy cut at a keyframe ends on the exact frame
+    # asked for (with B-frames the copy drags in the frames they reference).
+    "bf": 0,
+}
+
+
+def h264_args(*, preset: str = X264["preset"], crf: int = X264["crf"]) -> list[str]:
+    """ffmpeg arguments for the cut's format: X264 as options, yuv420p, 24 fps, one video timescale, AAC."""
+    x264 = {**X264, "preset": preset, "crf": crf}
+    options = [a for k, v in x264.items() for a in ("-profile:v" if k == "profile" else f"-{k}", str(v))]
     return [
-        "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-        "-profile:v", "high", "-level", "4.0", "-r", str(CUT_FPS),
-        # A keyframe every half second: seeking decodes at most that much, and the cut can stream-copy
-        # any span that starts on a half second (transitions come in half-second steps).
-        "-g", str(KEY_FRAMES), "-keyint_min", str(KEY_FRAMES), "-sc_threshold", "0",
-        # No B-frames: decode order is display order, so a stream copy cut at a keyframe ends on the exact
-        # frame asked for (with B-frames the copy drags in the frames they reference).
-        "-bf", "0",
+        "-c:v", "libx264", *options,
+        "-pix_fmt", "yuv420p", "-r", str(CUT_FPS),
         "-video_track_timescale", str(VIDEO_TIMESCALE),
         "-c:a", "aac", "-b:a", "160k", "-ar", str(AUDIO_RATE), "-ac", "2",
         "-movflags", "+faststart",

@@ -36,10 +36,9 @@ ANIMATIC_FORM = "animatic-v1"
 
 def normalized(project: Project, asset: str) -> str:
     """The asset hash of `asset` in the cut's format, normalizing it on first use."""
-    db = project.db
-    row = next(db.query("SELECT asset FROM derived WHERE source = ? AND kind = ?", [asset, NORMAL_FORM]), None)
-    if row:
-        return row["asset"]
+    hit = project.derived.get(asset, NORMAL_FORM)
+    if hit:
+        return hit[0]
     src = project.assets.path(asset)
     if media.is_normalized(media.probe_video(src)):
         out = asset
@@ -50,24 +49,22 @@ def normalized(project: Project, asset: str) -> str:
             out = project.assets.put_file(tmp, "mp4")
         finally:
             tmp.unlink(missing_ok=True)
-    db.execute("INSERT OR IGNORE INTO derived (source, kind, asset) VALUES (?, ?, ?)", [asset, NORMAL_FORM, out])
+    project.derived.put(asset, NORMAL_FORM, out)
     return out
 
 
 def animatic(project: Project, keyframe: Take, scene: Scene) -> str:
     """A free stand-in clip: the keyframe with the scene's camera move, labelled ANIMATIC; cached."""
     key = f"{keyframe.asset}:{scene.camera}:{scene.duration_seconds}:{scene.mood}"
-    row = next(project.db.query("SELECT asset FROM derived WHERE source = ? AND kind = ?", [key, ANIMATIC_FORM]),
-               None)
-    if row:
-        return row["asset"]
+    hit = project.derived.get(key, ANIMATIC_FORM)
+    if hit:
+        return hit[0]
     from core.providers.offline_art import load_image
 
     data = render_move(load_image(project.assets.read(keyframe.asset)), scene.camera, scene.duration_seconds,
                        mood=scene.mood, label="ANIMATIC")
     asset = project.assets.put(data, "mp4")
-    project.db.execute("INSERT OR IGNORE INTO derived (source, kind, asset) VALUES (?, ?, ?)",
-                       [key, ANIMATIC_FORM, asset])
+    project.derived.put(key, ANIMATIC_FORM, asset)
     return asset
 
 

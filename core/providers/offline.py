@@ -122,6 +122,11 @@ class OfflineProvider:
                            amount=1.0 / req.attempt)  # a drift correction asks for a smaller move
         return Media(data=data, ext="mp4", prompt=req.prompt)
 
+    def blend_sheets(self, sheet_a: bytes, sheet_b: bytes, *, name: str, weight: float, prompt: str) -> Media:
+        from core.providers.offline_blend import offline_blend
+
+        return Media(data=offline_blend(sheet_a, sheet_b, name, weight), ext="png", prompt=prompt)
+
 
 def framing(frame: Image.Image, keyframe: Image.Image) -> float:
     """How well a video frame matches some window of its keyframe, 0..1.

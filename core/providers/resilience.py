@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import grpc
 
-from core.errors import AuthError, Cancelled, ProviderError
+from core.errors import AuthError, ProviderError
 
 T = TypeVar("T")
 TRANSIENT = {grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
@@ -80,8 +80,7 @@ def describe(err: grpc.RpcError) -> str:
 
 
 def with_retries(fn: Callable[[], T], *, what: str, prompt: str = "", policy: RetryPolicy,
-                 secrets: list[str], cancelled: Callable[[], bool] = lambda: False,
-                 on_retry: Callable[[str], None] = lambda _m: None) -> T:
+                 secrets: list[str]) -> T:
     """Run `fn`, retrying transient faults; translate the rest into DailiesErrors."""
     start = time.monotonic()
     for attempt in range(1, policy.attempts + 1):
@@ -101,9 +100,6 @@ def with_retries(fn: Callable[[], T], *, what: str, prompt: str = "", policy: Re
         delay = random.uniform(0, min(policy.max_delay_s, policy.base_s * 2 ** (attempt - 1)))
         if attempt == policy.attempts or time.monotonic() - start + delay > policy.total_s:
             break
-        on_retry(f"{what}: {last}; retrying in {delay:.1f}s (attempt {attempt + 1} of {policy.attempts})")
-        if cancelled():
-            raise Cancelled()
         time.sleep(delay)
     raise ProviderError(f"xAI kept failing on {what} after {attempt} attempts ({last}); "
                         "finished takes are kept — run again later to continue.")

@@ -170,16 +170,16 @@ class XaiProvider:
             self._download(response.url, what=what, kinds=("image/",))
         ext = "png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "jpg"
         reported = response.cost_usd
-        cost = reported if reported is not None else \
-            self.prices["image_output"] + self.prices["image_input"] * len(refs)
+        cost = reported if reported is not None else self.estimate("compose_keyframe", {}, len(refs))
         return Media(data=data, ext=ext, prompt=prompt, cost_usd=float(cost))
 
     def make_sheet(self, req: SheetRequest) -> Media:
         return self._image(req.prompt, refs=[req.photo] if req.photo else [], aspect_ratio="3:4",
                            what=f"the sheet of {req.character.name}")
 
-    def blend_sheets(self, sheet_a: bytes, sheet_b: bytes, prompt: str) -> Media:
-        """A new character from two: a multi-reference edit of both sheets (the media lab's blend)."""
+    def blend_sheets(self, sheet_a: bytes, sheet_b: bytes, *, name: str, weight: float, prompt: str) -> Media:
+        """A new character from two: a multi-reference edit of both sheets (the media lab's blend); the name
+        and the weight are in the prompt."""
         return self._image(prompt, refs=[sheet_a, sheet_b], aspect_ratio="3:4", what="the blended character")
 
     def compose_keyframe(self, req: KeyframeRequest) -> Media:
@@ -256,7 +256,7 @@ class XaiProvider:
             raise
         reported = r.response.usage.cost_in_usd_ticks * 1e-10 if r.response.usage.HasField("cost_in_usd_ticks") \
             else None
-        cost = reported if reported is not None else self.prices["video_second"] * req.duration
+        cost = reported if reported is not None else self.estimate("animate_clip", {"duration": req.duration}, 1)
         return Media(data=data, ext="mp4", prompt=req.prompt, cost_usd=float(cost))
 
     def _download(self, url: str, *, what: str, kinds: tuple[str, ...]) -> bytes:

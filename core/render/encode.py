@@ -25,9 +25,8 @@ from core import media
 from core.errors import MediaError
 
 W, H, FPS = media.CUT_WIDTH, media.CUT_HEIGHT, media.CUT_FPS
-# What media.h264_args() asks of x264, as encoder options ...
-X264 = {"preset": "veryfast", "crf": "20", "profile": "high", "level": "4.0", "g": str(media.KEY_FRAMES),
-        "keyint_min": str(media.KEY_FRAMES), "sc_threshold": "0", "bf": "0",
+# The clips' x264 settings (media.X264) as encoder options ...
+X264 = {**{k: str(v) for k, v in media.X264.items()},
         # ... plus a cheaper search, none of which appears in the SPS/PPS (adaptive quantization stays on, so
         # fades through black do not band).
         "x264-params": "subme=1:me=dia:trellis=0:mbtree=0:rc-lookahead=0:partitions=none:fast-pskip=1:"
@@ -105,7 +104,7 @@ def encode(frames: Iterable[np.ndarray], out: Path, reference: Path) -> bool:
     import av
 
     try:
-        signal = stream_signal(reference)  # pixel aspect and colour tags are in the SPS too: take the clip's
+        signal, headers = _reference(reference)  # pixel aspect and colour tags are in the SPS too: take the clip's
         with av.open(str(out), "w", format="mp4",
                      options={"video_track_timescale": str(media.VIDEO_TIMESCALE)}) as c:
             v = c.add_stream("libx264", rate=FPS, options=X264)
@@ -119,7 +118,7 @@ def encode(frames: Iterable[np.ndarray], out: Path, reference: Path) -> bool:
                 f.pts, f.time_base = i, Fraction(1, FPS)
                 c.mux(v.encode(f))
             c.mux(v.encode(None))
-        return parameter_sets(out) == parameter_sets(reference)
+        return parameter_sets(out) == headers
     except (av.FFmpegError, OSError, ValueError):
         return False  # e.g. a PyAV without libx264: the ffmpeg command line makes the segment instead
 
@@ -127,12 +126,13 @@ def encode(frames: Iterable[np.ndarray], out: Path, reference: Path) -> bool:
 SIGNAL = ("sample_aspect_ratio", "color_range", "colorspace", "color_primaries", "color_trc")
 
 
-def stream_signal(path: Path) -> dict:
+def _reference(path: Path) -> tuple[dict, bytes]:
+    """The clip's SPS signal fields and its avcC record, from one open."""
     import av
 
     with av.open(str(path)) as c:
         cc = c.streams.video[0].codec_context
-        return {name: getattr(cc, name) for name in SIGNAL}
+        return {name: getattr(cc, name) for name in SIGNAL}, bytes(cc.extradata or b"")
 
 
 def parameter_sets(path: Path) -> bytes:

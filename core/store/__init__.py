@@ -2,7 +2,7 @@
 
 `Project.open(path)` creates or opens one, applies migrations and marks jobs
 that a dead process left running as interrupted. The pieces live in their own
-modules (db, assets, takes, calls); this class only wires them together.
+modules (db, assets, takes, calls, derived); this class only wires them together.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from core.errors import InputError, NotFound
 from core.store.assets import Assets, now
 from core.store.calls import CallLog
 from core.store.db import Connections
+from core.store.derived import Derived
 from core.store.takes import Take, Takes
 
 __all__ = ["Project", "Take"]
@@ -29,6 +30,7 @@ class Project:
         self.assets = Assets(path / "assets", conns)
         self.takes = Takes(conns)
         self.calls = CallLog(conns)
+        self.derived = Derived(conns, self.assets)
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = True) -> "Project":

@@ -76,11 +76,7 @@ class Assets:
 
     def put_file(self, src: Path, ext: str) -> str:
         """Move a finished file (e.g. ffmpeg output) into the store; `src` is consumed."""
-        h = hashlib.sha256()
-        with open(src, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        digest = h.hexdigest()
+        digest = sha256_file(src)
         dst = self._path(digest, ext)
         dst.parent.mkdir(parents=True, exist_ok=True)
         if dst.exists():
@@ -119,16 +115,24 @@ class Assets:
 
     def verify(self) -> list[str]:
         """Re-hash every asset file; return the hashes whose file is missing or whose bytes changed."""
-        bad = []
+        return list(self.mismatches())
+
+    def mismatches(self) -> dict[str, str | None]:
+        """Every asset whose file is missing (None) or hashes to something else (that hash), by hash."""
+        bad: dict[str, str | None] = {}
         for row in self._conns.get().query("SELECT hash, ext FROM assets ORDER BY hash"):
-            p = self._path(row["hash"], row["ext"])
             try:
-                h = hashlib.sha256()
-                with open(p, "rb") as f:
-                    for chunk in iter(lambda: f.read(1 << 20), b""):
-                        h.update(chunk)
-                if h.hexdigest() != row["hash"]:
-                    bad.append(row["hash"])
+                found = sha256_file(self._path(row["hash"], row["ext"]))
             except FileNotFoundError:
-                bad.append(row["hash"])
+                found = None
+            if found != row["hash"]:
+                bad[row["hash"]] = found
         return bad
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
