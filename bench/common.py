@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,3 +103,25 @@ def update_section(key: str, body: str, other: OtherLoad) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + block
     RESULTS.write_text(text)
+
+
+# -- the critical chain of a film job (benchmarks 3 and 5) ----------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    kind: str    # what it waited on: a key of the benchmark's table of waits
+    what: str    # e.g. "sheet Ada", "check keyframe 2", "clip 3"
+    t0: float    # start and end, in seconds
+    t1: float
+
+
+def critical_chain(steps: list[Step]) -> list[Step]:
+    """plan, the sheet keyframe 1 waited for, keyframes 1..k, clip k: k is the clip whose check ended last."""
+    by = {s.what: s for s in steps}
+    k = max((s for s in steps if s.what.startswith("check clip ")), key=lambda s: s.t1).what.split()[-1]
+    first_key = by["keyframe 1"]
+    sheet = max((s for s in steps if s.what.startswith("check sheet ") and s.t1 <= first_key.t0),
+                key=lambda s: s.t1).what.split()[-1]
+    names = ["plan", f"sheet {sheet}", f"check sheet {sheet}"]
+    names += [f"{x} {i}" for i in range(1, int(k) + 1) for x in ("keyframe", "check keyframe")]
+    return [by[n] for n in [*names, f"clip {k}", f"check clip {k}"]]

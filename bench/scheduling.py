@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from common import CONCEPT, OtherLoad, draw_faces, median, table, timed, update_section, verdict
+from common import CONCEPT, OtherLoad, Step, critical_chain, draw_faces, median, table, timed, update_section, verdict
 
 from core import media
 from core.models import CheckResult, Media
@@ -47,14 +47,6 @@ from core.providers.offline import OfflineProvider
 SLEEP = {"plan": 0.5, "image": 1.0, "check": 0.2, "clip": 3.0}
 SCENE_COUNTS = (3, 5)
 TARGET_RATIO = 1.15
-
-
-@dataclass(frozen=True)
-class Step:
-    kind: str    # a key of SLEEP
-    what: str    # e.g. "sheet Ada", "check keyframe 2", "clip 3"
-    t0: float
-    t1: float
 
 
 @dataclass
@@ -180,18 +172,6 @@ class Run:
     @property
     def critical(self) -> float:
         return sum(SLEEP[s.kind] for s in self.chain) + self.frame_gap + self.tail
-
-
-def critical_chain(steps: list[Step]) -> list[Step]:
-    """plan, the sheet keyframe 1 waited for, keyframes 1..k, clip k: k is the clip whose check ended last."""
-    by = {s.what: s for s in steps}
-    k = max((s for s in steps if s.what.startswith("check clip ")), key=lambda s: s.t1).what.split()[-1]
-    first_key = by["keyframe 1"]
-    sheet = max((s for s in steps if s.what.startswith("check sheet ") and s.t1 <= first_key.t0),
-                key=lambda s: s.t1).what.split()[-1]
-    names = ["plan", f"sheet {sheet}", f"check sheet {sheet}"]
-    names += [f"{x} {i}" for i in range(1, int(k) + 1) for x in ("keyframe", "check keyframe")]
-    return [by[n] for n in [*names, f"clip {k}", f"check clip {k}"]]
 
 
 def run_film(folder: Path, faces: dict[str, Path], scenes: int) -> Run:

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from common import CONCEPT, OtherLoad, draw_faces, median, table, timed, update_section, verdict
+from common import CONCEPT, OtherLoad, Step, critical_chain, draw_faces, median, table, timed, update_section, verdict
 
 from core import media
 from core.pipeline.cut import NORMAL_FORM
@@ -61,14 +61,6 @@ POLL_S = 0.1
 SCENE_COUNTS = (3, 5)
 TARGET_RATIO = 1.15
 KEY = "xai-bench-key"
-
-
-@dataclass(frozen=True)
-class Step:
-    kind: str    # a key of LATENCY
-    what: str    # e.g. "sheet Ada", "check keyframe 2", "clip 3"
-    t0: float    # the request arrived at the fake (relative to submit)
-    t1: float    # t0 + latency: the fake is ready to answer (a video: it is done)
 
 
 def label(r) -> str:
@@ -133,18 +125,6 @@ class Run:
     @property
     def critical(self) -> float:
         return self.latencies + self.clip_gap + self.tail
-
-
-def critical_chain(steps: list[Step]) -> list[Step]:
-    """plan, the sheet keyframe 1 waited for, keyframes 1..k, clip k: k is the clip whose check ended last."""
-    by = {s.what: s for s in steps}
-    k = max((s for s in steps if s.what.startswith("check clip ")), key=lambda s: s.t1).what.split()[-1]
-    first_key = by["keyframe 1"]
-    sheet = max((s for s in steps if s.what.startswith("check sheet ") and s.t1 <= first_key.t0),
-                key=lambda s: s.t1).what.split()[-1]
-    names = ["plan", f"sheet {sheet}", f"check sheet {sheet}"]
-    names += [f"{x} {i}" for i in range(1, int(k) + 1) for x in ("keyframe", "check keyframe")]
-    return [by[n] for n in [*names, f"clip {k}", f"check clip {k}"]]
 
 
 def mono(iso: str, offset: float) -> float:

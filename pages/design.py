@@ -13,7 +13,8 @@ busy = jobs.busy(project)
 story = widgets.need_story(project, "its characters appear here.")
 plan = story_of(story)
 approved = is_approved(project)
-stale = stale_slots(project)
+heads = project.takes.heads()  # read once: nothing below moves a sheet's head in this run
+stale = stale_slots(project, heads=heads)
 
 with st.expander("Look of the film: art style and palette", expanded=False):
     with st.form("look-form", border=False):
@@ -42,7 +43,7 @@ for i, c in enumerate(plan.characters):
         st.subheader(c.name)
         st.caption(c.role)
         ref_slot, sheet_slot = f"reference/{c.name}", f"sheet/{c.name}"
-        ref, sheet = project.takes.head(ref_slot), project.takes.head(sheet_slot)
+        ref, sheet = heads.get(ref_slot), heads.get(sheet_slot)
         photo_col, sheet_col = st.columns(2)
         with photo_col:
             st.markdown("**Reference photo**")
@@ -77,7 +78,7 @@ for i, c in enumerate(plan.characters):
                 st.rerun()
         widgets.take_strip(project, sheet_slot, head=sheet, disabled=busy, key=f"sheet-{i}")
 
-sheets = [c.name for c in plan.characters if project.takes.head(f"sheet/{c.name}") is not None]
+sheets = [c.name for c in plan.characters if f"sheet/{c.name}" in heads]
 if len(sheets) >= 2:
     with st.expander("Lab: blend two characters into a new one"):
         with st.form("blend", border=False):
@@ -90,9 +91,9 @@ if len(sheets) >= 2:
                 jobs.submit(project, "blend", {"a": a, "b": b, "name": name, "weight": weight},
                             label=f"Blending {a} and {b}")
                 st.rerun()
-        blends = sorted(s for s in project.takes.head_ids() if s.startswith("sheet/")
+        blends = sorted(s for s in heads if s.startswith("sheet/")
                         and s.split("/", 1)[1] not in {c.name for c in plan.characters})
         for slot in blends:
             st.markdown(f"**{slot.split('/', 1)[1]}** (a blend; add a character of that name on the Story page "
                         "to cast it)")
-            widgets.picture(project, project.takes.head(slot), size="s")
+            widgets.picture(project, heads[slot], size="s")

@@ -18,7 +18,9 @@ project = widgets.need_project()
 busy = jobs.busy(project)
 story = widgets.need_story(project, "then run it here.")
 plan = story_of(story)
-stale = stale_slots(project)
+heads = project.takes.heads()
+stale = stale_slots(project, heads=heads)
+counts = project.takes.counts()
 by_slot = project.calls.by_slot()
 totals = project.calls.totals()
 
@@ -58,7 +60,7 @@ st.subheader("Scenes")
 playing = st.session_state.get("playing")
 for s in plan.scenes:
     n = s.scene_id
-    clip, keyframe = project.takes.head(f"clip/{n}"), project.takes.head(f"keyframe/{n}")
+    clip, keyframe = heads.get(f"clip/{n}"), heads.get(f"keyframe/{n}")
     cost = sum(by_slot.get(f"{k}/{n}", {}).get("cost_usd", 0.0) for k in ("keyframe", "clip"))
     with st.container(border=True):
         pic, info, actions = st.columns([2, 3, 1.2], vertical_alignment="center")
@@ -72,7 +74,7 @@ for s in plan.scenes:
             st.markdown(f"**{n}. {s.title}** — {s.camera}, {s.duration_seconds}s{into}")
             st.caption(s.action)
             widgets.badges(clip, f"clip/{n}" in stale)
-            st.caption(f"{project.takes.count(f'clip/{n}')} clip takes · cost ${cost:.2f}")
+            st.caption(f"{counts.get(f'clip/{n}', 0)} clip takes · cost ${cost:.2f}")
         with actions:
             if clip is not None and st.button("▶ Play", key=f"play-{n}", width="stretch"):
                 st.session_state["playing"] = n
@@ -131,7 +133,7 @@ with st.expander("Export settings: format, titles, subtitles, soundtrack", expan
                 st.rerun()
             except DailiesError as err:
                 st.error(str(err))
-cut = project.takes.head("cut")
+cut = heads.get("cut")
 if cut is None:
     st.caption("Run all to assemble the cut.")
     st.stop()

@@ -21,13 +21,7 @@ if c1.button("Undo", disabled=busy, width="stretch", help="Put back the last cha
     except DailiesError as err:
         st.error(str(err))
 with c2.popover("Fork this branch", disabled=busy):
-    name = st.text_input("Branch name", key="history-fork")
-    if st.button("Fork and switch", key="history-fork-go"):
-        try:
-            project.takes.fork(name)
-            st.rerun()
-        except DailiesError as err:
-            st.error(str(err))
+    widgets.fork_form(project, label="Branch name", placeholder="", key="history-fork")
 
 st.subheader(f"Timeline of branch {project.branch}")
 events = project.takes.events(limit=200)
@@ -49,7 +43,8 @@ labels = {t.id: f"#{t.id} · {t.origin} · {t.created[:16].replace('T', ' ')}" +
                                                                                  t.id == head.id else "")
           for t in takes}
 pick = st.selectbox("Take", [t.id for t in takes], format_func=labels.get, key=f"restore-{slot}")
-chosen = next(t for t in takes if t.id == pick)
+by_id = {t.id: t for t in takes}
+chosen = by_id[pick]
 r1, r2 = st.columns([1, 4])
 if r1.button("Restore this take", disabled=busy or (head is not None and head.id == pick), width="stretch"):
     project.takes.restore(pick)
@@ -64,7 +59,7 @@ if len(takes) < 2:
 a_col, b_col = st.columns(2)
 a = a_col.selectbox("Left", [t.id for t in takes], index=1, format_func=labels.get, key=f"cmp-a-{slot}")
 b = b_col.selectbox("Right", [t.id for t in takes], index=0, format_func=labels.get, key=f"cmp-b-{slot}")
-ta, tb = project.takes.get(a), project.takes.get(b)
+ta, tb = by_id[a], by_id[b]
 kind = project.assets.row(ta.asset)["ext"] if ta.asset else None
 if kind in ("png", "jpg", "webp"):
     image_compare_slider(str(thumb_path(project, ta.asset, "l")), str(thumb_path(project, tb.asset, "l")),

@@ -33,7 +33,7 @@ else:
 
 st.subheader("Models")
 try:
-    defaults = get_provider(choice).models
+    defaults = jobs.provider_instance(choice).models  # cached: building xai opens a gRPC channel
 except DailiesError as err:
     st.error(str(err))
     defaults = {}

@@ -16,7 +16,9 @@ busy = jobs.busy(project)
 story = widgets.need_story(project, "its scenes appear here.")
 plan = story_of(story)
 names = [c.name for c in plan.characters]
-stale = stale_slots(project)
+heads = project.takes.heads()
+stale = stale_slots(project, heads=heads)
+counts = project.takes.counts()
 
 st.subheader("Shot list")
 rows = [{"scene": s.scene_id, "title": s.title, "setting": s.setting, "camera": s.camera, "mood": s.mood,
@@ -50,7 +52,7 @@ if st.button("Save shot list", type="primary", disabled=busy):
                        "audio": r.get("audio") or "keep",
                        "characters_present": [n.strip() for n in (r.get("characters") or "").split(",") if n.strip()]})
     try:
-        before = stale_slots(project)
+        before = stale
         edit_scenes(project, scenes)
         now_stale = sorted(stale_slots(project) - before)
         st.session_state["shots-msg"] = (f"Saved. Needs regen now: {', '.join(now_stale)}." if now_stale
@@ -62,29 +64,29 @@ if msg := st.session_state.pop("shots-msg", None):
     st.success(msg)
 
 st.subheader("Keyframes")
-missing_sheets = [n for n in names if project.takes.head(f"sheet/{n}") is None]
+missing_sheets = [n for n in names if f"sheet/{n}" not in heads]
 if missing_sheets:
     st.info(f"Make the sheets of {', '.join(missing_sheets)} on the Design page before keyframes.")
 cols = st.columns(3)
 for s in plan.scenes:
     slot = f"keyframe/{s.scene_id}"
-    head = project.takes.head(slot)
+    head = heads.get(slot)
     with cols[(s.scene_id - 1) % 3].container(border=True):
         st.markdown(f"**{s.scene_id}. {s.title}**  \n{s.camera} · {s.duration_seconds}s")
         widgets.picture(project, head, size="m")
         widgets.badges(head, slot in stale)
         label = "Regenerate keyframe" if head else "Make keyframe"
-        prev_missing = s.scene_id > 1 and project.takes.head(f"keyframe/{s.scene_id - 1}") is None
+        prev_missing = s.scene_id > 1 and f"keyframe/{s.scene_id - 1}" not in heads
         if st.button(label, key=f"kf-{s.scene_id}", disabled=busy or bool(missing_sheets) or prev_missing,
                      width="stretch", help="Chained: each keyframe uses the previous one for continuity"):
             jobs.submit(project, "keyframe", {"scene": s.scene_id, "regenerate": head is not None and
                                               slot not in stale}, label=f"Keyframe {s.scene_id}")
             st.rerun()
-        with st.expander(f"Takes ({project.takes.count(slot)})"):
+        with st.expander(f"Takes ({counts.get(slot, 0)})"):
             widgets.take_strip(project, slot, head=head, disabled=busy, key=f"kf-{s.scene_id}")
 
 st.subheader("Script")
-script = project.takes.head("script")
+script = heads.get("script")
 if script is None:
     st.caption("The script (script.md) is written when the film is run on the Generate page.")
 else:

@@ -1,12 +1,20 @@
 """Shared fixtures: a temporary workspace for every test, real face photos, a finished offline film."""
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from core import media
 from core.providers import register
 from core.providers.offline import OfflineProvider
 from tests.fakes.faces import draw_faces
@@ -66,3 +74,37 @@ def film_copy(finished_film, tmp_path) -> Path:
     dst = tmp_path / "film"
     shutil.copytree(finished_film, dst)
     return dst
+
+
+# -- helpers shared by tests ---------------------------------------------------------------------------
+
+def cli_make(path: Path, faces: dict[str, Path], workspace: Path, *, scenes: int, provider: str | None = None):
+    """The `make` command line for a film of `scenes` with both faces, and its environment: (args, env)."""
+    args = [sys.executable, "-m", "core", "make", CONCEPT, "--project", str(path), "--scenes", str(scenes),
+            *(["--provider", provider] if provider else []),
+            "--ref", f"Ada={faces['Ada']}", "--ref", f"Bo={faces['Bo']}"]
+    return args, {**os.environ, "DAILIES_HOME": str(workspace)}
+
+
+def kill_when(proc: subprocess.Popen, ready: Callable[[], object], timeout: float = 120):
+    """SIGKILL `proc` as soon as ready() is truthy (a locked or missing database counts as not yet); wait for it
+    to die; return ready()'s last value."""
+    deadline, value = time.monotonic() + timeout, None
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            value = ready()
+        except sqlite3.OperationalError:
+            value = None
+        if value:
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    proc.wait()
+    return value
+
+
+def integrated_loudness(path) -> float:
+    """EBU R128 integrated loudness measured by the ffmpeg command line: a check independent of core's own."""
+    p = subprocess.run([media.ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-af",
+                        "ebur128=framelog=quiet", "-f", "null", "-"], capture_output=True, text=True)
+    return float(re.search(r"I:\s+(-?[\d.]+) LUFS", p.stderr.split("Summary:")[-1]).group(1))

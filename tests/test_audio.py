@@ -1,8 +1,6 @@
 """The soundtrack on its own: real clips made with ffmpeg, checked with ffmpeg's ebur128 and PyAV samples."""
 from __future__ import annotations
 
-import re
-import subprocess
 
 import av
 import numpy as np
@@ -13,6 +11,7 @@ from core.errors import MediaError
 from core.models import Scene
 from core.render.audio import DUCKED, build_soundtrack
 from core.render.timeline import ExportSettings, build
+from tests.conftest import integrated_loudness
 
 RATE = media.AUDIO_RATE
 AAC_FRAME = 1024 / RATE
@@ -63,12 +62,6 @@ def film(clips, names, settings=None, music=None, out=None, **scene_fields):
 def decoded(path) -> np.ndarray:
     with av.open(str(path)) as c:
         return np.concatenate([f.to_ndarray() for f in c.decode(audio=0)], axis=1)
-
-
-def integrated_loudness(path) -> float:
-    p = subprocess.run([media.ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-af",
-                        "ebur128=framelog=quiet", "-f", "null", "-"], capture_output=True, text=True)
-    return float(re.search(r"I:\s+(-?[\d.]+) LUFS", p.stderr.split("Summary:")[-1]).group(1))
 
 
 def span(x: np.ndarray, start: float, end: float) -> np.ndarray:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -16,7 +15,7 @@ from core.errors import InputError
 from core.pipeline.plan import add_reference
 from core.pipeline.status import status
 from core.store import Project
-from tests.conftest import CONCEPT, ROOT
+from tests.conftest import CONCEPT, ROOT, cli_make, kill_when
 
 
 def _project_with_refs(path, faces):
@@ -79,23 +78,13 @@ def test_a_job_left_running_by_a_dead_process_becomes_interrupted_and_resumes(tm
 
 def test_make_after_sigkill_finishes_and_repeats_no_finished_call(tmp_path, faces, workspace):
     film = tmp_path / "film"
-    env = {**os.environ, "DAILIES_HOME": str(workspace)}
-    args = [sys.executable, "-m", "core", "make", CONCEPT, "--project", str(film), "--scenes", "3",
-            "--ref", f"Ada={faces['Ada']}", "--ref", f"Bo={faces['Bo']}"]
+    args, env = cli_make(film, faces, workspace, scenes=3)
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    killed_after = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            with sqlite3.connect(film / "project.db", timeout=5) as conn:
-                killed_after = conn.execute("SELECT count(*) FROM calls WHERE operation = 'animate_clip'").fetchone()[0]
-        except sqlite3.OperationalError:
-            killed_after = 0
-        if killed_after >= 1:
-            proc.send_signal(signal.SIGKILL)
-            break
-        time.sleep(0.05)
-    proc.wait()
+
+    def clips_done():
+        with sqlite3.connect(film / "project.db", timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM calls WHERE operation = 'animate_clip'").fetchone()[0]
+    kill_when(proc, clips_done)
     assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
     project = Project.open(film)
     before = set(_ok_keys(project))

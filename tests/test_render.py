@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 
 import av
 import pytest
@@ -13,6 +12,7 @@ from core.pipeline.edits import edit_scenes
 from core.pipeline.music import add_music
 from core.pipeline.plan import story_of
 from core.store import Project
+from tests.conftest import integrated_loudness
 
 
 @pytest.fixture(scope="session")
@@ -28,12 +28,6 @@ def export(project, **settings):
     row = jobs.get(project, job)
     assert row["status"] == "succeeded", row["message"]
     return row["result"]["path"], project.takes.head("cut")
-
-
-def integrated_loudness(path) -> float:
-    p = subprocess.run([media.ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-af",
-                        "ebur128=framelog=quiet", "-f", "null", "-"], capture_output=True, text=True)
-    return float(re.search(r"I:\s+(-?[\d.]+) LUFS", p.stderr.split("Summary:")[-1]).group(1))
 
 
 def with_transitions(project):

@@ -11,7 +11,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import grpc
 import pytest
@@ -22,7 +21,7 @@ from core.pipeline.plan import add_reference, story_of
 from core.pipeline.status import status
 from core.providers import get_provider
 from core.store import Project
-from tests.conftest import CONCEPT, ROOT
+from tests.conftest import CONCEPT, ROOT, cli_make, kill_when
 from tests.fakes.xai_server import FakeXai
 
 KEY = "xai-test-secret-7f3a9c"
@@ -147,22 +146,13 @@ def test_a_plaintext_channel_is_only_for_loopback(monkeypatch):
 def test_sigkill_mid_run_then_make_again_repeats_no_finished_call(fake, tmp_path, faces, workspace):
     fake.latency = {"image": 0.3, "video": 1.0}
     path = tmp_path / "film"
-    env = {**os.environ, "DAILIES_HOME": str(workspace)}
-    args = [sys.executable, "-m", "core", "make", CONCEPT, "--project", str(path), "--scenes", "3",
-            "--provider", "xai", "--ref", f"Ada={faces['Ada']}", "--ref", f"Bo={faces['Bo']}"]
+    args, env = cli_make(path, faces, workspace, scenes=3, provider="xai")
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline:
-        try:
-            with sqlite3.connect(path / "project.db", timeout=5) as conn:
-                done = conn.execute("SELECT count(*) FROM calls WHERE operation = 'compose_keyframe'").fetchone()[0]
-        except sqlite3.OperationalError:
-            done = 0
-        if done >= 2:
-            proc.send_signal(signal.SIGKILL)
-            break
-        time.sleep(0.05)
-    proc.wait()
+
+    def two_keyframes_done():
+        with sqlite3.connect(path / "project.db", timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM calls WHERE operation = 'compose_keyframe'").fetchone()[0] >= 2
+    kill_when(proc, two_keyframes_done)
     assert proc.returncode == -signal.SIGKILL
     with sqlite3.connect(path / "project.db") as conn:
         finished = {r[0] for r in conn.execute("SELECT prompt FROM calls WHERE operation = 'compose_keyframe'")}
@@ -238,21 +228,9 @@ def test_a_forgotten_request_is_bought_again_only_within_the_budget(fake, tmp_pa
 def test_sigkill_while_a_video_renders_then_make_again_waits_for_that_render(fake, tmp_path, faces, workspace):
     fake.latency = {"image": 0.05, "video": 4.0}
     path = tmp_path / "film"
-    env = {**os.environ, "DAILIES_HOME": str(workspace)}
-    args = [sys.executable, "-m", "core", "make", CONCEPT, "--project", str(path), "--scenes", "2",
-            "--provider", "xai", "--ref", f"Ada={faces['Ada']}", "--ref", f"Bo={faces['Bo']}"]
+    args, env = cli_make(path, faces, workspace, scenes=2, provider="xai")
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline, started = time.monotonic() + 120, {}
-    while proc.poll() is None and time.monotonic() < deadline:
-        try:
-            started = unfinished(path)
-        except sqlite3.OperationalError:
-            started = {}
-        if started:
-            proc.send_signal(signal.SIGKILL)
-            break
-        time.sleep(0.05)
-    proc.wait()
+    started = kill_when(proc, lambda: unfinished(path))
     assert proc.returncode == -signal.SIGKILL and started
     started = unfinished(path)  # whatever else got on record before the kill landed
     n = len(fake.requests)

@@ -57,13 +57,7 @@ def _branches(project) -> None:
         project.takes.switch(pick)
         st.rerun()
     with st.popover("Fork branch", width="stretch", disabled=busy):
-        name = st.text_input("New branch name", placeholder="moody-ending", key="fork-name")
-        if st.button("Fork and switch", key="fork-go"):
-            try:
-                project.takes.fork(name)
-                st.rerun()
-            except DailiesError as err:
-                st.error(str(err))
+        widgets.fork_form(project, label="New branch name", placeholder="moody-ending", key="fork-name")
 
 
 def _provider(project) -> None:

@@ -49,6 +49,17 @@ def new_project_form(where: str) -> None:
             st.rerun()
 
 
+def fork_form(project: Project, *, label: str, placeholder: str, key: str) -> None:
+    """The inside of a "fork" popover: a branch name and the button that forks and switches to it."""
+    name = st.text_input(label, placeholder=placeholder, key=key)
+    if st.button("Fork and switch", key=f"{key}-go"):
+        try:
+            project.takes.fork(name)
+            st.rerun()
+        except DailiesError as err:
+            st.error(str(err))
+
+
 def badges(take: Take | None, stale: bool) -> None:
     if take is None:
         st.badge("not made yet", color="gray")
