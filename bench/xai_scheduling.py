@@ -52,7 +52,8 @@ from common import CONCEPT, OtherLoad, Step, critical_chain, draw_faces, median,
 
 from core import media
 from core.pipeline.cut import NORMAL_FORM
-from core.providers.xai import _data_uri, _probe
+from core.providers.xai import _probe
+from core.providers.xai_fit import data_uri, fit_image
 from tests.fakes import fake_media
 from tests.fakes.xai_server import FakeXai
 
@@ -156,7 +157,7 @@ def run_film(fake: FakeXai, folder: Path, faces: dict[str, Path], scenes: int) -
                                        [NORMAL_FORM]))["n"]
     takes = {t["slot"]: mono(t["created"], offset) - t0
              for t in project.db.query("SELECT slot, created FROM takes WHERE job = ? ORDER BY id", [job])}
-    keyframes = {_data_uri(project.assets.read(project.takes.head(f"keyframe/{n}").asset)): n
+    keyframes = {data_uri(fit_image(project.assets.read(project.takes.head(f"keyframe/{n}").asset))): n
                  for n in range(1, scenes + 1)}
     project.close()
 

@@ -37,11 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--scenes", type=int, help="number of scenes (1-24)")
     m.add_argument("--style", help="art style, e.g. 'watercolour storybook'")
     m.add_argument("--provider", default=None, help="offline or xai (default: xai when XAI_API_KEY is set)")
+    _model_option(m)
 
     r = sub.add_parser("regenerate", help="new keyframe and clip for one scene, then a new cut")
     r.add_argument("--project", required=True)
     r.add_argument("--scene", type=int, required=True)
     r.add_argument("--provider", default=None)
+    _model_option(r)
 
     e = sub.add_parser("export", help="export the current cut to an MP4 file (and its .srt beside it)")
     e.add_argument("--project", required=True)
@@ -97,6 +99,30 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _model_option(p: argparse.ArgumentParser) -> None:
+    from core.providers.xai_catalog import ROLES
+
+    p.add_argument("--model", action="append", default=[], metavar="ROLE=NAME",
+                   help=f"use this model for one role in this run (repeatable; roles: {', '.join(ROLES)})")
+
+
+def _models(specs: list[str], provider: str) -> dict[str, str]:
+    """--model ROLE=NAME, checked: a known role, a name, a provider that has models to choose."""
+    from core.providers.xai_catalog import ROLES
+
+    models: dict[str, str] = {}
+    for spec in specs:
+        role, sep, name = spec.partition("=")
+        role, name = role.strip(), name.strip()
+        if not sep or not name or role not in ROLES:
+            raise InputError(f"--model {spec!r} is not ROLE=NAME with ROLE one of {', '.join(ROLES)}, "
+                             "e.g. --model plan=grok-4.20-non-reasoning")
+        models[role] = name
+    if models and provider == "offline":
+        raise InputError("--model does not apply to the offline provider: its models are built in.")
+    return models
+
+
 def progress(fraction: float, message: str) -> None:
     print(f"[{fraction * 100:3.0f}%] {message}", file=sys.stderr, flush=True)
 
@@ -129,16 +155,17 @@ def _provider(name: str | None) -> str:
     return name
 
 
-def _preflight(name: str, project, **shape) -> None:
-    """Before a paid run: the key is accepted (one cheap call) and the estimated cost is shown."""
+def _preflight(name: str, project, models: dict[str, str], **shape) -> None:
+    """Before a paid run: the key is accepted, the models exist (a retired or missing one exits 2 here, before any
+    paid call) and the estimated cost is shown."""
     from core.pipeline.costs import estimate_run
     from core.providers import get_provider
 
-    provider = get_provider(name)
-    if not hasattr(provider, "preflight"):
-        return
+    provider = get_provider(name, models={**(project.setting(f"models/{name}") or {}), **models} or None)
     provider.preflight()
     est = estimate_run(provider, project=project, **shape)["total_usd"]
+    if not est:
+        return  # free: nothing to tell
     cap = project.setting("budget_usd")
     spent = project.calls.totals()["cost_usd"]
     note = f"; budget cap ${cap:.2f}, ${spent:.2f} spent" if cap else ""
@@ -152,11 +179,18 @@ def _open(path_arg: str, *, create: bool = False):
     return Project.open(project_path(path_arg), create=create)
 
 
-def _run_job(project, kind: str, params: dict, provider: str, resumed_from: int | None = None) -> dict:
+def _run_job(project, kind: str, params: dict, provider: str, resumed_from: int | None = None,
+             models: dict[str, str] | None = None) -> dict:
     job_id = jobs.submit(project, kind, params, provider=provider, resumed_from=resumed_from, background=False,
-                         on_report=progress)
+                         on_report=progress, models=models)
+    return _result(project, job_id)
+
+
+def _result(project, job_id: int) -> dict:
     row = jobs.get(project, job_id)
     if row["status"] != "succeeded":
+        if row.get("error_kind") == "input":  # bad input found inside the job (a refused plan): exit 2 as well
+            raise InputError(row["error"])
         raise DailiesError(row["message"] or f"Job {job_id} {row['status']}.")
     return row["result"]
 
@@ -171,8 +205,9 @@ def cmd_make(a) -> int:
     check_scene_count(a.scenes)
     refs = _read_refs(a.ref)
     provider = _provider(a.provider)
+    models = _models(a.model, provider)
     project = _open(a.project, create=True)
-    _preflight(provider, project, characters=len(refs) or 2, scenes=a.scenes or 3, has_photos=bool(refs))
+    _preflight(provider, project, models, characters=len(refs) or 2, scenes=a.scenes or 3, has_photos=bool(refs))
     project.set_setting("provider", provider)
     for name, data, filename in refs:
         add_reference(project, name, data, filename=filename)
@@ -180,7 +215,8 @@ def cmd_make(a) -> int:
     previous = next((j for j in jobs.recent(project, 1) if j["kind"] == "make" and j["status"] == "interrupted"), None)
     if previous:
         print(f"Resuming interrupted job {previous['id']}; finished steps are reused.", file=sys.stderr)
-    result = _run_job(project, "make", params, provider, resumed_from=previous["id"] if previous else None)
+    result = _run_job(project, "make", params, provider, resumed_from=previous["id"] if previous else None,
+                      models=models)
     print(result["path"])
     return 0
 
@@ -196,7 +232,9 @@ def cmd_regenerate(a) -> int:
     if not 1 <= a.scene <= n:
         raise InputError(f"--scene {a.scene} is out of range: this story has scenes 1 to {n}.")
     provider = _provider(a.provider or project.setting("provider"))
-    result = _run_job(project, "regenerate", {"scene": a.scene}, provider)
+    models = _models(a.model, provider)
+    _preflight(provider, project, models)
+    result = _run_job(project, "regenerate", {"scene": a.scene}, provider, models=models)
     print(result["path"])
     return 0
 
@@ -236,6 +274,8 @@ def cmd_status(a) -> int:
         print(json.dumps(st, indent=2))
         return 0
     print(f"{st['title'] or '(no story yet)'} — branch {st['branch']}")
+    for note in st["plan_notes"]:
+        print(f"  plan note: {note}")
     for s in st["slots"]:
         mark = "needs regen" if s["stale"] else ("missing" if s["head"] is None else "")
         score = f"{s['score']:.2f}" if s["score"] is not None else ""
@@ -273,11 +313,12 @@ def cmd_jobs(a) -> int:
 
 
 def cmd_resume(a) -> int:
+    """The job runner's own resume: its status is checked, and it runs on the job's branch with its parameters."""
     project = _open(a.project)
     row = jobs.get(project, a.job)
-    params = dict(row["params"])
-    provider = _provider(params.pop("provider", None))
-    result = _run_job(project, row["kind"], params, provider, resumed_from=a.job)
+    provider = _provider(row["params"].get("provider"))
+    _preflight(provider, project, row["params"].get("models") or {})
+    result = _result(project, jobs.resume(project, a.job, background=False, on_report=progress))
     if result and "path" in result:
         print(result["path"])
     return 0
@@ -317,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (InputError, ConfigError) as err:
+    except (InputError, ConfigError) as err:  # DailiesError's text is one line already
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except DailiesError as err:

@@ -7,7 +7,13 @@ shown as-is in the UI and on the CLI (one line, no traceback). Code that catches
 
 
 class DailiesError(Exception):
-    """Base class: a problem a person can understand and act on."""
+    """Base class: a problem a person can understand and act on.
+
+    Its text is always one line: a message that quotes a prompt or a provider's reason would otherwise carry
+    their line breaks into the CLI's last stderr line and the UI."""
+
+    def __str__(self) -> str:
+        return " ".join(super().__str__().split())
 
 
 class InputError(DailiesError):
@@ -20,6 +26,19 @@ class ConfigError(DailiesError):
 
 class ProviderError(DailiesError):
     """A provider operation failed; the step fails but every finished take is kept."""
+
+
+class BadAnswer(ProviderError):
+    """The provider answered, and was paid, but the answer does not parse (not JSON, or not the asked shape)."""
+
+    def __init__(self, message: str, *, cost_usd: float = 0.0, detail: str = ""):
+        super().__init__(message)
+        self.cost_usd = cost_usd
+        self.detail = detail
+
+
+class PlanRefused(InputError):
+    """A plan with nothing usable (no character, no scene) even after asking again: refused at plan time."""
 
 
 class AuthError(ProviderError):

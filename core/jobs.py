@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from core.errors import Cancelled, DailiesError, InputError
+from core.errors import Cancelled, ConfigError, DailiesError, InputError
 from core.pipeline.context import Context, JobHandle
 from core.pipeline.tasks import KINDS
 from core.store.assets import now
@@ -98,8 +98,12 @@ def active(project) -> list[dict]:
 
 def submit(project, kind: str, params: dict[str, Any], *, provider: str = "offline",
            resumed_from: int | None = None, background: bool = True,
-           on_report: Callable[[float, str], None] | None = None) -> int:
-    """Record a job and run it on a thread (or in this thread with background=False); returns its id."""
+           on_report: Callable[[float, str], None] | None = None, models: dict[str, str] | None = None,
+           branch: str | None = None) -> int:
+    """Record a job and run it on a thread (or in this thread with background=False); returns its id.
+
+    `models` overrides the project's model settings for this job (and its resumes): `--model ROLE=NAME`.
+    `branch` is the branch it works on (default: the current one)."""
     if kind not in KINDS:
         raise InputError(f"Unknown job kind {kind!r}.")
     busy = active(project)
@@ -109,11 +113,12 @@ def submit(project, kind: str, params: dict[str, Any], *, provider: str = "offli
                          "wait for it or cancel it first.")
     from core.providers import get_provider
     get_provider(provider)  # fail now, in the caller, on an unknown provider or a missing key
-    branch = project.branch
+    branch = branch or project.branch
     cur = project.db.execute(
         "INSERT INTO jobs (kind, branch, status, params, pid, resumed_from, created, message) "
         "VALUES (?, ?, 'queued', ?, ?, ?, ?, 'Queued')",
-        [kind, branch, json.dumps({"provider": provider, **params}), os.getpid(), resumed_from, now()])
+        [kind, branch, json.dumps({"provider": provider, **({"models": models} if models else {}), **params}),
+         os.getpid(), resumed_from, now()])
     job_id = cur.lastrowid
     key = (str(project.path), job_id)
     if not background:
@@ -138,9 +143,12 @@ def _execute(project, job_id: int, on_report=None) -> None:
         row = get(project, job_id)
         params = dict(row["params"])
         name = params.pop("provider", "offline")
-        provider = get_provider(name, models=project.setting(f"models/{name}") or None)
+        models = {**(project.setting(f"models/{name}") or {}), **params.pop("models", {})}
+        provider = get_provider(name, models=models or None)
         project.db.execute("UPDATE jobs SET status = 'running', started = ?, message = 'Starting' WHERE id = ?",
                            [now(), job_id])
+        job.say(f"Checking {name}: key and models")
+        provider.preflight()  # a rejected key or a retired model stops the job before any paid call
         ctx = Context(project=project, provider=provider, job=job, branch=row["branch"])
         result = KINDS[row["kind"]](ctx, **params)
         project.db.execute("UPDATE jobs SET status = 'succeeded', progress = 1, finished = ?, result = ?, "
@@ -148,9 +156,10 @@ def _execute(project, job_id: int, on_report=None) -> None:
     except Cancelled as err:
         project.db.execute("UPDATE jobs SET status = 'cancelled', finished = ?, message = ? WHERE id = ?",
                            [now(), str(err), job_id])
-    except DailiesError as err:
-        project.db.execute("UPDATE jobs SET status = 'failed', finished = ?, error = ?, message = ?, step = ? "
-                           "WHERE id = ?", [now(), str(err), f"Failed: {err}", job.message, job_id])
+    except DailiesError as err:  # bad input stays bad input: the CLI exits 2 for it, as it would before a job
+        kind = "input" if isinstance(err, (InputError, ConfigError)) else "failed"
+        project.db.execute("UPDATE jobs SET status = 'failed', finished = ?, error = ?, error_kind = ?, message = ?, "
+                           "step = ? WHERE id = ?", [now(), str(err), kind, f"Failed: {err}", job.message, job_id])
     except Exception as err:  # noqa: BLE001 - a bug: keep the trace in the row, show one line
         project.db.execute("UPDATE jobs SET status = 'failed', finished = ?, error = ?, message = ?, step = ? "
                            "WHERE id = ?", [now(), traceback.format_exc(),
@@ -170,9 +179,8 @@ def resume(project, job_id: int, **kw) -> int:
         raise InputError(f"Job {job_id} is {row['status']}; only interrupted, failed or cancelled jobs resume.")
     params = dict(row["params"])
     provider = params.pop("provider", "offline")
-    if project.branch != row["branch"]:
-        project.takes.switch(row["branch"])
-    return submit(project, row["kind"], params, provider=provider, resumed_from=job_id, **kw)
+    # On the job's own branch, whatever branch is current now: a resume finishes what the job started.
+    return submit(project, row["kind"], params, provider=provider, resumed_from=job_id, branch=row["branch"], **kw)
 
 
 def wait(project, job_id: int, *, poll: float = 0.2, timeout: float | None = None) -> dict:

@@ -1,13 +1,22 @@
 """Pydantic models shared by the store, the providers, the pipeline and the UI.
 
-`StoryPlan` is the payload of the `story` slot; providers must return exactly
-this shape (the xai provider asks Grok for it through structured output, the
-offline provider builds it from the concept's words). Character descriptions are
-"frozen": written once by the planner and then quoted verbatim in every prompt.
+`StoryPlan` is the payload of the `story` slot: strict, so everything downstream
+can rely on it (names resolve, 1-15 s scenes, at most 3 characters a scene).
+Character descriptions are "frozen": written once by the planner and then quoted
+verbatim in every prompt.
+
+A planner does not answer with a StoryPlan but with a `PlanDraft`: the same
+fields with every hard limit turned into advice, and types coerced where a model
+is sloppy ("5s", a comma-separated cast). A real model answers with JSON that
+fits its schema and is still wrong (repeated scene ids, names that are not in
+the cast, four scenes when three were asked for); parsing it strictly would turn
+each slip into a crash. `core.pipeline.plan_checks` checks a draft as a whole,
+asks again once, and repairs what is left into a StoryPlan.
 """
 from __future__ import annotations
 
-from typing import Literal, get_args
+import re
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -22,6 +31,8 @@ CLIP_AUDIO = get_args(ClipAudio)
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 MIN_DESCRIPTION_WORDS = 80
 MAX_SCENES = 24
+MAX_PRESENT = 3                 # characters in one scene: the image models take at most 3 reference images
+MIN_SECONDS, MAX_SECONDS = 1, 15  # what the video model renders in one clip
 
 
 class Character(BaseModel):
@@ -49,12 +60,12 @@ class Scene(BaseModel):
     scene_id: int = Field(ge=1)
     title: str
     description: str = ""
-    characters_present: list[str] = Field(default_factory=list, max_length=3)
+    characters_present: list[str] = Field(default_factory=list, max_length=MAX_PRESENT)
     setting: str
     camera: str = "static"
     mood: str = ""
     action: str = ""
-    duration_seconds: int = Field(default=5, ge=1, le=15)
+    duration_seconds: int = Field(default=5, ge=MIN_SECONDS, le=MAX_SECONDS)
     transition: Transition = Field(default="cut", description="into this scene from the previous one")
     transition_seconds: float = Field(default=1.0, ge=0.5, le=2.0, multiple_of=0.5)
     subtitle: str = Field(default="", description="one line of narration or dialogue shown during the scene")
@@ -77,6 +88,108 @@ class StoryPlan(BaseModel):
 
     def scene(self, n: int) -> Scene:
         return self.scenes[n - 1]
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (list, tuple)):
+        return " ".join(_text(x) for x in v)
+    return str(v)
+
+
+def _names(v: Any) -> list[str]:
+    """A cast as a model may write it: a list, or one string "Ada, Bo and Cy"."""
+    if v is None:
+        return []
+    if isinstance(v, str):
+        v = re.split(r"\s*(?:,|;|\band\b|&)\s*", v)
+    if not isinstance(v, (list, tuple)):
+        v = [v]
+    return [str(x).strip() for x in v if str(x).strip()]
+
+
+def _number(v: Any, default: float) -> float:
+    """"5", "5s", "5 seconds", 5.0 -> 5.0; anything without a number -> default."""
+    if isinstance(v, bool) or v is None:
+        return default
+    if isinstance(v, (int, float)):
+        return float(v)
+    m = re.search(r"-?\d+(?:\.\d+)?", str(v))
+    return float(m.group()) if m else default
+
+
+def _all_required(schema: dict, _cls=None) -> None:
+    schema["required"] = list(schema.get("properties", {}))
+
+
+class _Draft(BaseModel):
+    # Unknown keys are ignored and missing ones default: the checks, not the parser, judge a draft. The schema
+    # a model is shown still asks for every field.
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_all_required)
+
+
+class CharacterDraft(_Draft):
+    name: str = ""
+    role: str = ""
+    visual_description: str = Field(
+        default="", description=f"Frozen visual description, at least {MIN_DESCRIPTION_WORDS} words "
+                                "(face, hair, build, clothing, colours); never paraphrased.")
+    personality_cues: list[str] = Field(default_factory=list)
+
+    _text_fields = field_validator("name", "role", "visual_description", mode="before")(lambda v: _text(v))
+    _cues = field_validator("personality_cues", mode="before")(lambda v: _names(v))
+
+
+class SceneDraft(_Draft):
+    scene_id: int = Field(default=0, description="1 for the first scene, then 2, 3... in order")
+    title: str = ""
+    description: str = ""
+    characters_present: list[str] = Field(
+        default_factory=list, description=f"names of the characters in the scene, spelled exactly as in "
+                                          f"`characters`; at most {MAX_PRESENT}")
+    setting: str = ""
+    camera: str = Field(default="static", description="one of: " + ", ".join(CAMERA_MOVES))
+    mood: str = ""
+    action: str = ""
+    duration_seconds: float = Field(default=5, description=f"{MIN_SECONDS} to {MAX_SECONDS} seconds")
+    transition: str = Field(default="cut", description="into this scene: " + ", ".join(TRANSITIONS))
+    transition_seconds: float = Field(default=1.0, description="0.5 to 2, in half seconds")
+    subtitle: str = Field(default="", description="one line of narration or dialogue shown during the scene")
+    audio: str = Field(default="keep", description="the clip's own sound: " + ", ".join(CLIP_AUDIO))
+
+    _text_fields = field_validator("title", "description", "setting", "camera", "mood", "action", "transition",
+                                   "subtitle", "audio", mode="before")(lambda v: _text(v))
+    _present = field_validator("characters_present", mode="before")(lambda v: _names(v))
+    _id = field_validator("scene_id", mode="before")(lambda v: int(_number(v, 0)))
+    _seconds = field_validator("duration_seconds", mode="before")(lambda v: _number(v, 5))
+    _fade = field_validator("transition_seconds", mode="before")(lambda v: _number(v, 1.0))
+
+
+class PlanDraft(_Draft):
+    """What a planner answers (and the schema a model is asked to fill): a StoryPlan before its checks."""
+
+    title: str = ""
+    logline: str = ""
+    style: str = ""
+    aspect_ratio: str = ""
+    palette: list[str] = Field(default_factory=list, description="5 hex colours, e.g. #1f6f8b")
+    characters: list[CharacterDraft] = Field(default_factory=list)
+    scenes: list[SceneDraft] = Field(default_factory=list)
+
+    _text_fields = field_validator("title", "logline", "style", "aspect_ratio", mode="before")(lambda v: _text(v))
+    _palette = field_validator("palette", mode="before")(lambda v: _names(v))
+
+    @field_validator("characters", "scenes", mode="before")
+    @classmethod
+    def _objects(cls, v: Any) -> list:
+        if isinstance(v, dict):  # one object where a list was asked for
+            v = [v]
+        return [x for x in (v or []) if isinstance(x, dict)] if isinstance(v, (list, tuple)) else []
+
+    @classmethod
+    def of(cls, plan: "StoryPlan | PlanDraft") -> "PlanDraft":
+        return plan if isinstance(plan, PlanDraft) else cls.model_validate(plan.model_dump())
 
 
 class LabelMapping(BaseModel):

@@ -1,8 +1,8 @@
 """Settings: provider, model names, budget cap. The API key is read, never shown or stored."""
 import streamlit as st
 
-from core.providers import api_key, get_provider, names
 from core.errors import DailiesError
+from core.providers import api_key, get_provider, names, xai_catalog
 from ui import jobs, widgets
 
 st.title("Settings")
@@ -21,10 +21,10 @@ if choice != current:
     st.rerun()
 if has_key:
     st.success("XAI_API_KEY is set (from the environment or Streamlit secrets). It is never shown or saved.")
-    if st.button("Check the key", help="One cheap call to the xAI API"):
+    if st.button("Check the key and the models", help="Free calls to the xAI API: the key, and the models it lists"):
         try:
-            get_provider("xai").preflight()
-            st.success("The xAI API accepted the key.")
+            get_provider("xai", models=project.setting("models/xai") or None).preflight()
+            st.success("The xAI API accepted the key, and every configured model is available to it.")
         except DailiesError as err:
             st.error(str(err))
 else:
@@ -39,13 +39,22 @@ except DailiesError as err:
     defaults = {}
 overrides = project.setting(f"models/{choice}", {}) or {}
 with st.form("models"):
-    values = {role: st.text_input(role, value=overrides.get(role, model), disabled=choice == "offline")
+    values = {role: st.text_input(role, value=overrides.get(role, model), disabled=choice == "offline",
+                                  help=xai_catalog.ROLE_HELP.get(role))
               for role, model in defaults.items()}
     if st.form_submit_button("Save models", disabled=choice == "offline"):
-        project.set_setting(f"models/{choice}", {k: v.strip() for k, v in values.items() if v.strip()})
-        st.toast("Models saved")
+        retired = [m for role, v in values.items() if (m := xai_catalog.retired_message(role, v.strip()))]
+        if retired:
+            st.error(retired[0])
+        else:
+            project.set_setting(f"models/{choice}", {k: v.strip() for k, v in values.items() if v.strip()})
+            st.toast("Models saved")
 if choice == "offline":
     st.caption("The offline provider has fixed built-in models.")
+else:
+    st.caption(f"Every run first asks xAI which models this key can use and stops, before paying, at one it "
+               f"cannot. Price estimates as of {xai_catalog.PRICES_AS_OF} ({xai_catalog.PRICES_SOURCE}); the cost "
+               "each response reports is what the call log records.")
 
 st.subheader("Budget")
 cap = project.setting("budget_usd")

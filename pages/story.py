@@ -48,6 +48,12 @@ head_col, approve_col = st.columns([4, 1], vertical_alignment="center")
 with head_col:
     st.header(plan.title)
     st.write(f"*{plan.logline}*")
+notes = (story.payload or {}).get("notes") or []
+if notes:
+    asked = (story.payload or {}).get("asks", 1)
+    with st.expander(f"Plan check: {len(notes)} note{'s' * (len(notes) != 1)}"
+                     + (" (the planner was asked twice)" if asked > 1 else ""), icon=":material/fact_check:"):
+        st.markdown("\n".join(f"- {n}" for n in notes))
 with approve_col:
     if approved:
         st.badge("approved", icon=":material/check:", color="green")

@@ -21,6 +21,7 @@ from tests.fakes.faces import draw_faces
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCEPT = "Ada, a clockmaker, and Bo, a runaway kite, race the sunset across a windy harbour town"
+XAI_KEY = "xai-test-secret-7f3a9c"
 
 
 @register("slow-offline")
@@ -46,6 +47,21 @@ def workspace(tmp_path, monkeypatch):
     monkeypatch.setenv("DAILIES_HOME", str(home))
     monkeypatch.delenv("XAI_API_KEY", raising=False)
     return home
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    """The fake xAI server, with the environment pointing the xai provider at it (fast retries and polls)."""
+    from tests.fakes.xai_server import FakeXai
+
+    server = FakeXai().start()
+    server.valid_keys = {XAI_KEY}
+    monkeypatch.setenv("XAI_API_KEY", XAI_KEY)
+    monkeypatch.setenv("DAILIES_XAI_HOST", server.host)
+    monkeypatch.setenv("DAILIES_XAI_RETRY_BASE", "0.01")
+    monkeypatch.setenv("DAILIES_XAI_POLL", "0.05")
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +93,24 @@ def film_copy(finished_film, tmp_path) -> Path:
 
 
 # -- helpers shared by tests ---------------------------------------------------------------------------
+
+def xai_film(tmp_path: Path, faces: dict[str, Path], scenes: int = 3, **job):
+    """A film made with the xai provider through the job runner, in this process: (project, job row)."""
+    from core import jobs
+    from core.pipeline.plan import add_reference
+    from core.store import Project
+
+    project = Project.open(tmp_path / "film")
+    for name, photo in faces.items():
+        add_reference(project, name, photo.read_bytes(), filename=photo.name)
+    job_id = jobs.submit(project, "make", {"concept": CONCEPT, "scenes": scenes}, provider="xai", background=False,
+                         **job)
+    return project, jobs.get(project, job_id)
+
+
+def xai_kinds(server) -> dict[str, int]:
+    return {k: server.count(k) for k in ("chat", "check", "image", "video")}
+
 
 def cli_make(path: Path, faces: dict[str, Path], workspace: Path, *, scenes: int, provider: str | None = None):
     """The `make` command line for a film of `scenes` with both faces, and its environment: (args, env)."""

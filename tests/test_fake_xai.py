@@ -55,7 +55,7 @@ def plan_text(names: list[str], scenes: int) -> str:
 
 
 def test_structured_plan_parses_into_story_plan_with_the_requested_names_and_scenes(fx, client):
-    chat = client.chat.create(model="grok-4-1-fast-non-reasoning", messages=[user(plan_text(["Mira", "Tom"], 4))])
+    chat = client.chat.create(model="grok-4.20-non-reasoning", messages=[user(plan_text(["Mira", "Tom"], 4))])
     response, plan = chat.parse(StoryPlan)
     assert isinstance(plan, StoryPlan)
     assert [c.name for c in plan.characters] == ["Mira", "Tom"]
@@ -68,17 +68,17 @@ def test_structured_plan_parses_into_story_plan_with_the_requested_names_and_sce
     assert response.cost_usd is not None and response.cost_usd > 0
     rec = fx.requests[-1]
     assert (rec.kind, rec.method, rec.model, rec.image_count) == \
-        ("chat", "/xai_api.Chat/GetCompletion", "grok-4-1-fast-non-reasoning", 0)
+        ("chat", "/xai_api.Chat/GetCompletion", "grok-4.20-non-reasoning", 0)
     assert "Exactly 4 scenes." in rec.prompt and rec.metadata["authorization"] == "Bearer test-key"
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.validate(json.loads(response.content), StoryPlan.model_json_schema())
 
 
 def test_plan_defaults_and_refine_keeps_the_frozen_characters(client):
-    _, plan = client.chat.create(model="m", messages=[user("Plan a film about a storm.")]).parse(StoryPlan)
+    _, plan = client.chat.create(model="grok-4.3", messages=[user("Plan a film about a storm.")]).parse(StoryPlan)
     assert [c.name for c in plan.characters] == ["Ada", "Bo"] and len(plan.scenes) == 3
     text = f"Make it rain.\nCurrent plan as JSON:\n{plan.model_dump_json()}"
-    _, refined = client.chat.create(model="m", messages=[user(text)]).parse(StoryPlan)
+    _, refined = client.chat.create(model="grok-4.3", messages=[user(text)]).parse(StoryPlan)
     assert refined.characters == plan.characters and len(refined.scenes) == 3
 
 
@@ -86,7 +86,7 @@ def test_vision_checks_are_kind_check_and_follow_the_scripted_scores(fx, client)
     fx.check_scores = [0.4, (0.85, ["hat is missing"])]
     results = []
     for _ in range(3):
-        chat = client.chat.create(model="grok-4-1-fast-reasoning",
+        chat = client.chat.create(model="grok-4.3",
                                   messages=[user("Score 0..1 this sheet.", chat_image(png_uri()), chat_image(png_uri()))])
         results.append(chat.parse(CheckResult)[1])
     assert [r.score for r in results] == [0.4, 0.85, 0.95]
@@ -98,7 +98,7 @@ def test_vision_checks_are_kind_check_and_follow_the_scripted_scores(fx, client)
 def test_label_mapping_maps_each_label_to_a_character(client):
     text = ("Photos were uploaded with these labels: grandpa, kid. The planned characters are: Ada (kid); "
             "Olaf (grandpa). Map each label to the one character it most likely shows.")
-    _, mapping = client.chat.create(model="m", messages=[user(text)]).parse(LabelMapping)
+    _, mapping = client.chat.create(model="grok-4.3", messages=[user(text)]).parse(LabelMapping)
     assert mapping.mapping == {"grandpa": "Olaf", "kid": "Ada"}
 
 
@@ -160,7 +160,7 @@ def test_a_wrong_key_is_unauthenticated_on_every_rpc(fx):
     try:
         for call in (c.auth.get_api_key_info,
                      lambda: c.image.sample("x", "grok-imagine-image"),
-                     lambda: c.chat.create(model="m", messages=[user("hi")]).sample()):
+                     lambda: c.chat.create(model="grok-4.3", messages=[user("hi")]).sample()):
             with pytest.raises(grpc.RpcError) as err:
                 call()
             assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
@@ -189,7 +189,7 @@ def test_rate_faults_are_deterministic_for_a_seed(client, fx):
         out = []
         for _ in range(12):
             try:
-                client.chat.create(model="m", messages=[user("hi")]).sample()
+                client.chat.create(model="grok-4.3", messages=[user("hi")]).sample()
                 out.append(True)
             except grpc.RpcError as e:
                 assert e.code() == grpc.StatusCode.INTERNAL

@@ -16,12 +16,12 @@ def test_migrations_build_the_schema_from_a_blank_database(tmp_path):
     tables = set(project.db.table_names())
     assert {"settings", "assets", "branches", "jobs", "takes", "heads", "events", "calls", "derived"} <= tables
     applied = [m.name for m in migrations.applied(project.db)]
-    assert applied == ["m001_initial", "m002_derived_meta", "m003_deferred"]
+    assert applied == ["m001_initial", "m002_derived_meta", "m003_deferred", "m004_job_error_kind"]
     assert "meta" in project.db["derived"].columns_dict
     assert project.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     project.close()
     again = Project.open(tmp_path / "p")  # re-opening applies nothing twice
-    assert [m.name for m in migrations.applied(again.db)] == ["m001_initial", "m002_derived_meta", "m003_deferred"]
+    assert [m.name for m in migrations.applied(again.db)] == applied
     assert again.branch == "main"
 
 

@@ -21,34 +21,7 @@ from core.pipeline.plan import add_reference, story_of
 from core.pipeline.status import status
 from core.providers import get_provider
 from core.store import Project
-from tests.conftest import CONCEPT, ROOT, cli_make, kill_when
-from tests.fakes.xai_server import FakeXai
-
-KEY = "xai-test-secret-7f3a9c"
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    server = FakeXai().start()
-    server.valid_keys = {KEY}
-    monkeypatch.setenv("XAI_API_KEY", KEY)
-    monkeypatch.setenv("DAILIES_XAI_HOST", server.host)
-    monkeypatch.setenv("DAILIES_XAI_RETRY_BASE", "0.01")
-    monkeypatch.setenv("DAILIES_XAI_POLL", "0.05")
-    yield server
-    server.stop()
-
-
-def film(tmp_path, faces, scenes=3):
-    project = Project.open(tmp_path / "film")
-    for name, photo in faces.items():
-        add_reference(project, name, photo.read_bytes(), filename=photo.name)
-    job = jobs.submit(project, "make", {"concept": CONCEPT, "scenes": scenes}, provider="xai", background=False)
-    return project, jobs.get(project, job)
-
-
-def kinds(server) -> dict[str, int]:
-    return {k: server.count(k) for k in ("chat", "check", "image", "video")}
+from tests.conftest import CONCEPT, ROOT, XAI_KEY as KEY, cli_make, kill_when, xai_film as film, xai_kinds as kinds
 
 
 def test_a_film_costs_exactly_the_calls_it_needs(fake, tmp_path, faces):

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import BudgetExceeded, Cancelled, DailiesError, NotFound
-from core.models import CheckResult, LabelMapping, Media, StoryPlan
+from core.models import CheckResult, LabelMapping, Media, PlanDraft
 from core.providers.base import Ticket
 from core.store import Project, Take
 from core.store.calls import recipe_hash
 
-RESULT_TYPES = {"plan_story": StoryPlan, "refine_plan": StoryPlan, "map_labels": LabelMapping, "check": CheckResult}
+# A plan is replayed as the draft it was (a StoryPlan logged before drafts existed reads as one too).
+RESULT_TYPES = {"plan_story": PlanDraft, "refine_plan": PlanDraft, "map_labels": LabelMapping, "check": CheckResult}
 SCORE_THRESHOLD = 0.80
 MAX_ATTEMPTS = 3
 MAX_CLIP_ATTEMPTS = 3        # the first try plus at most 2 corrections
@@ -137,10 +138,11 @@ class Context:
         t0 = time.monotonic()
         try:
             out = fn(*args)
-        except DailiesError as err:
+        except DailiesError as err:  # an answer that was paid for and could not be used keeps its cost
             self.project.calls.log(key=key, provider=self.provider.name, operation=operation, model=model,
                                    prompt=prompt, params=params, inputs=inputs, outcome="error",
-                                   latency_s=time.monotonic() - t0, error=str(err), job=self.job_id, slot=slot)
+                                   latency_s=time.monotonic() - t0, error=str(err), job=self.job_id, slot=slot,
+                                   cost_usd=getattr(err, "cost_usd", 0.0))
             raise
         latency = time.monotonic() - t0
         if isinstance(out, Media):

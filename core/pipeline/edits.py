@@ -6,6 +6,10 @@ same undo group, so "undo" takes back the whole edit. A refinement asks the
 provider for a revised plan from an instruction ("make the owl grumpier") and
 records the instruction with the answer. Approval pins the story take that the
 sheets may be made from; an edit after approval needs a new approval.
+
+A refinement's answer is checked like a fresh plan (one re-ask, then repairs);
+a hand edit must already name only characters of the story, and either way the
+new take's `notes` say what the check still sees (a short description).
 """
 from __future__ import annotations
 
@@ -18,7 +22,8 @@ from core.errors import InputError
 from core.models import Scene, StoryPlan
 from core.pipeline.context import Context
 from core.pipeline.parts import part_moves
-from core.pipeline.plan import story_of
+from core.pipeline.plan import checked_plan, story_of
+from core.pipeline.plan_checks import remaining
 from core.providers.base import RefineRequest
 from core.store import Project, Take
 
@@ -33,7 +38,9 @@ def _head_story(project: Project, branch: str | None) -> Take:
 def _commit(project: Project, old: Take, plan: StoryPlan, *, origin: str, note: str | None,
             branch: str | None, job: int | None = None, extra: dict[str, Any] | None = None,
             provider: str | None = None, cost: float = 0.0) -> Take:
-    payload = {**old.payload, "plan": plan.model_dump(), **(extra or {})}
+    # What belonged to the old take alone (its instruction, its check's notes) does not carry over.
+    kept = {k: v for k, v in old.payload.items() if k not in ("instruction", "notes", "asks")}
+    payload = {**kept, "plan": plan.model_dump(), "notes": remaining(plan), **(extra or {})}
     take = project.takes.add("story", payload=payload, origin=origin, parent=old.id, note=note, job=job,
                              provider=provider, cost_usd=cost)
     moves = {"story": take.id, **part_moves(project, take, branch=branch, job=job)}
@@ -79,12 +86,19 @@ def refine_story(ctx: Context, instruction: str) -> Take:
     old = _head_story(ctx.project, ctx.branch)
     plan = story_of(old)
     prompt = f"Revise this StoryPlan. Instruction: {instruction}\nKeep everything the instruction does not touch."
-    req = RefineRequest(plan=plan, instruction=instruction, prompt=prompt)
-    new_plan, cost = ctx.call("refine_plan", slot="story", model_role="plan", prompt=prompt,
-                              params={"plan": plan.model_dump()}, inputs=[], fn=lambda: ctx.provider.refine_plan(req))
+
+    def ask(text: str, again: bool):
+        req = RefineRequest(plan=plan, instruction=instruction, prompt=text)
+        return ctx.call("refine_plan", slot="story", model_role="plan", prompt=text,
+                        params={"plan": plan.model_dump(), **({"again": 1} if again else {})}, inputs=[],
+                        fn=lambda: ctx.provider.refine_plan(req))
+
+    checked, cost, asks = checked_plan(ask, prompt, scenes=None, aspect_ratio=plan.aspect_ratio, style=plan.style,
+                                       what="refined story")
     ctx.job.step_done(f"Refined: {instruction}")
-    return _commit(ctx.project, old, new_plan, origin="generated", note=instruction, branch=ctx.branch,
-                   job=ctx.job_id, extra={"instruction": instruction}, provider=ctx.provider.name, cost=cost)
+    return _commit(ctx.project, old, checked.plan, origin="generated", note=instruction, branch=ctx.branch,
+                   job=ctx.job_id, extra={"instruction": instruction, "notes": checked.notes, "asks": asks},
+                   provider=ctx.provider.name, cost=cost)
 
 
 def approve_story(project: Project, *, branch: str | None = None) -> Take:

@@ -5,15 +5,25 @@ bad upload fails before anything is paid for. Their labels are hints to the
 planner; when a label is not a planned character's name, one structured call
 maps labels to characters and the photo is filed again under the character's
 slot (same asset, no copy).
+
+The planner's answer is checked as a whole before anything else is paid for
+(`plan_checks`): what is wrong goes back to the planner once, as a logged and
+costed call like any other, and what the second answer still gets wrong is
+repaired or kept and recorded as notes on the story take. A plan with no
+character or no scene is refused here, in one line, never later as a failed
+keyframe.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from core import media
-from core.errors import InputError
-from core.models import ASPECT_RATIOS, MAX_SCENES, StoryPlan
+from core.errors import BadAnswer, InputError, PlanRefused
+from core.models import ASPECT_RATIOS, MAX_SCENES, PlanDraft, StoryPlan
 from core.pipeline import prompts
 from core.pipeline.context import Context, StepResult
 from core.pipeline.parts import part_moves
+from core.pipeline.plan_checks import Cast, PlanCheck, check_plan, reask_prompt
 from core.providers.base import PlanRequest
 from core.store import Project, Take
 from core.store.calls import recipe_hash
@@ -65,14 +75,19 @@ def plan_story(ctx: Context, concept: str, *, scenes: int | None = None, style: 
               "prompt": prompt}
 
     def make(variant: int) -> StepResult:
-        req = PlanRequest(concept=concept, labels=labels, scenes=scenes, style=style, aspect_ratio=aspect_ratio,
-                          prompt=prompt, variant=variant)
-        plan, cost = ctx.call("plan_story", slot="story", model_role="plan", prompt=prompt,
-                              params={"variant": variant}, inputs=[], fn=lambda: ctx.provider.plan_story(req))
-        if scenes is not None and len(plan.scenes) != scenes:
-            plan = plan.model_copy(update={"scenes": plan.scenes[:scenes]}) if len(plan.scenes) > scenes else plan
-        return StepResult(payload={"concept": concept, "plan": plan.model_dump()}, cost_usd=cost,
-                          model=ctx.provider.models.get("plan"))
+        def ask(text: str, again: bool):
+            req = PlanRequest(concept=concept, labels=labels, scenes=scenes, style=style, aspect_ratio=aspect_ratio,
+                              prompt=text, variant=variant)
+            return ctx.call("plan_story", slot="story", model_role="plan", prompt=text,
+                            params={"variant": variant, **({"again": 1} if again else {})}, inputs=[],
+                            fn=lambda: ctx.provider.plan_story(req))
+
+        checked, cost, asks = checked_plan(ask, prompt, scenes=scenes, aspect_ratio=aspect_ratio, style=style,
+                                           what="planned story")
+        if checked.notes:
+            ctx.job.say(f"Plan checked: {len(checked.notes)} note(s)")
+        return StepResult(payload={"concept": concept, "plan": checked.plan.model_dump(), "notes": checked.notes,
+                                   "asks": asks}, cost_usd=cost, model=ctx.provider.models.get("plan"))
 
     take = ctx.produce("story", recipe_of=recipe, inputs={}, make=make, regenerate=regenerate)
     ctx.project.takes.set_heads(part_moves(ctx.project, take, branch=ctx.branch, job=ctx.job_id),
@@ -80,6 +95,36 @@ def plan_story(ctx: Context, concept: str, *, scenes: int | None = None, style: 
     ctx.job.step_done(f"Planned “{story_of(take).title}”")
     map_references(ctx, take)
     return take
+
+
+def checked_plan(ask: Callable[[str, bool], tuple[PlanDraft, float]], prompt: str, *, scenes: int | None,
+                 aspect_ratio: str | None, style: str | None, what: str) -> tuple[PlanCheck, float, int]:
+    """Ask for a plan, check it, and ask once more with the list of problems if it has any.
+
+    `ask(prompt, again)` makes the (logged) provider call. Returns the check of the answer that is used (the
+    second unless it is worse), the cost of both calls and how many were made; raises PlanRefused when neither
+    answer has a character and a scene."""
+    def one(text: str, again: bool) -> tuple[PlanCheck | None, PlanDraft | None, float, str | None]:
+        try:
+            draft, cost = ask(text, again)
+        except BadAnswer as err:  # paid for, and not a plan at all: the second try is told why
+            return None, None, err.cost_usd, f"The answer was not JSON in the plan's shape ({err.detail[:200]})"
+        draft = PlanDraft.of(draft)
+        return check_plan(draft, scenes=scenes, aspect_ratio=aspect_ratio, style=style), draft, cost, None
+
+    first, draft, cost, bad = one(prompt, False)
+    problems = [bad] if bad else first.problems
+    if not problems:
+        return first, cost, 1
+    second, _, cost2, bad2 = one(reask_prompt(prompt, draft or PlanDraft(), problems), True)
+    cost += cost2
+    usable = [c for c in (second, first) if c is not None and c.usable]  # the second answer first
+    if not usable:
+        reason = bad2 or (second.refusal if second else None) or bad or "The plan has nothing usable"
+        raise PlanRefused(f"The {what} was refused: {reason}, even after asking the planner again; plan again, "
+                          "perhaps with a clearer concept, or switch provider.")
+    best = min(usable, key=lambda c: len(c.problems))  # the second wins a tie: min keeps the first minimum
+    return best, cost, 2
 
 
 def story_of(take: Take) -> StoryPlan:
@@ -91,16 +136,25 @@ def map_references(ctx: Context, story: Take) -> None:
     plan = story_of(story)
     names = {c.name for c in plan.characters}
     labels = reference_labels(ctx.project, ctx.branch)
-    unmatched = [label for label in labels if label not in names]
-    if not unmatched:
-        return
-    mapping, _cost = ctx.call("map_labels", slot="story", model_role="plan",
-                              prompt=f"Map reference labels {unmatched} to characters {sorted(names)}.",
-                              params={}, inputs=[],
-                              fn=lambda: ctx.provider.map_labels(unmatched, plan))
-    for label, name in mapping.mapping.items():
-        if name not in names or label not in unmatched:
+    cast = Cast(sorted(names))
+    # A label that is plainly a character's name ("ada" or "Ada" for "Ada Lovelace") needs no provider call.
+    local = {label: cast.resolve(label) for label in labels if label not in names}
+    pairs = {label: name for label, name in local.items() if name}
+    unmatched = [label for label, name in local.items() if not name]
+    if unmatched:
+        try:
+            mapping, _cost = ctx.call("map_labels", slot="story", model_role="plan",
+                                      prompt=f"Map reference labels {unmatched} to characters {sorted(names)}.",
+                                      params={}, inputs=[], fn=lambda: ctx.provider.map_labels(unmatched, plan))
+            pairs |= {k: v for k, v in mapping.mapping.items() if k in unmatched}
+        except BadAnswer:  # a mapper that cannot answer in shape leaves those photos unused, not the film failed
+            ctx.job.say(f"Photos {', '.join(unmatched)} could not be matched to a character")
+    claimed = {label for label in labels if label in names}  # a character's own photo is never replaced
+    for label, name in pairs.items():
+        # A mapper may name someone not in the cast, a label nobody asked about, or one character twice.
+        if name not in names or name in claimed:
             continue
+        claimed.add(name)
         ref = ctx.project.takes.head(f"reference/{label}", ctx.branch)
         ctx.produce(f"reference/{name}", recipe_of={"upload": ref.asset, "label": label}, inputs={},
                     origin="uploaded",

@@ -62,6 +62,8 @@ def status(project: Project, branch: str | None = None) -> dict:
         "branch": branch,
         "branches": project.takes.branches(),
         "title": story_of(story).title if story else None,
+        # What the plan check repaired or kept in the story (and the planner was asked again about), one line each.
+        "plan_notes": list((story.payload or {}).get("notes", [])) if story else [],
         "slots": slots,
         "calls": {**project.calls.totals(), "by_slot": by_slot},
         "costs": costs,

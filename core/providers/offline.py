@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 from PIL import Image
 
-from core.models import CheckResult, LabelMapping, Media, StoryPlan
+from core.models import CheckResult, LabelMapping, Media, PlanDraft, StoryPlan
 from core.providers import offline_art as art
 from core.providers import register
 from core.providers.base import (CheckRequest, ClipRequest, KeyframeRequest, PlanRequest, RefineRequest,
@@ -46,14 +46,17 @@ class OfflineProvider:
     def estimate(self, operation: str, params: dict, n_inputs: int) -> float:
         return 0.0  # free
 
+    def preflight(self) -> str:
+        return "built in"  # no key, no network, no models to look up
+
     # -- text ----------------------------------------------------------------------------------
-    def plan_story(self, req: PlanRequest) -> tuple[StoryPlan, float]:
+    def plan_story(self, req: PlanRequest) -> tuple[PlanDraft, float]:
         plan = plan_offline(req.concept, req.labels, req.scenes, req.style, req.aspect_ratio,
                             seed=seed_of(req.concept, req.variant))
-        return plan, 0.0
+        return PlanDraft.of(plan), 0.0
 
-    def refine_plan(self, req: RefineRequest) -> tuple[StoryPlan, float]:
-        return refine_offline(req.plan, req.instruction), 0.0
+    def refine_plan(self, req: RefineRequest) -> tuple[PlanDraft, float]:
+        return PlanDraft.of(refine_offline(req.plan, req.instruction)), 0.0
 
     def map_labels(self, labels: list[str], plan: StoryPlan) -> tuple[LabelMapping, float]:
         """Closest name by spelling, then by role ("Fox" -> the character whose role is fox), then in order."""

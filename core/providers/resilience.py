@@ -8,6 +8,10 @@
 - Everything else becomes a DailiesError with one readable line: a rejected key is
   an AuthError that stops the job at once; a refused request names the provider's
   reason and the prompt. Any secret is scrubbed from the text before it is shown.
+- RESOURCE_EXHAUSTED is also what the SDK raises, before sending anything, for a
+  message over its size limit ("CLIENT: Sent message larger than max"): that is
+  not a rate limit, and the same bytes sent again are just as large, so it is
+  refused at once instead of retried.
 """
 from __future__ import annotations
 
@@ -65,6 +69,19 @@ class RateLimiter:
             time.sleep(slot - now)
 
 
+def one_line(text: str) -> str:
+    """Line breaks and runs of spaces (a quoted prompt has them) folded into single spaces."""
+    return " ".join(str(text).split())
+
+
+def _too_large(err: grpc.RpcError) -> bool:
+    try:
+        details = err.details() or ""
+    except Exception:  # noqa: BLE001 - a channel-level error may carry none
+        return False
+    return "larger than max" in details or details.startswith("CLIENT:")
+
+
 def scrub(text: str, secrets: list[str]) -> str:
     for s in secrets:
         if s:
@@ -90,9 +107,12 @@ def with_retries(fn: Callable[[], T], *, what: str, prompt: str = "", policy: Re
             code = err.code() if hasattr(err, "code") else None
             if code in AUTH:
                 raise AuthError(f"The xAI API rejected the key (XAI_API_KEY): {KEY_FIX}.") from None
+            if code == grpc.StatusCode.RESOURCE_EXHAUSTED and _too_large(err):
+                raise ProviderError(f"The request for {what} is larger than xAI accepts "
+                                    f"({scrub(describe(err), secrets)}); use smaller or fewer images.") from None
             if code not in TRANSIENT:
                 reason = scrub(describe(err), secrets)
-                shown = f" Prompt: “{prompt[:240]}…”" if prompt else ""
+                shown = f" Prompt: “{one_line(prompt)[:240]}…”" if prompt else ""
                 raise ProviderError(f"xAI refused {what} ({reason}).{shown}") from None
             last = scrub(describe(err), secrets)
         except Transient as err:

@@ -7,8 +7,15 @@
   (`image_urls`, up to 3). Clips are image-to-video from the keyframe with a
   motion-only prompt; the result URL is downloaded with timeouts and checked
   (content type, size, a probe) before it can become an asset.
-- Faults, rate limits and error text are handled in `resilience`; prices in
-  `PRICES`, preferring the cost the API reports when it reports one.
+- Plans are asked for as a `PlanDraft` (every hard limit turned into advice) and
+  parsed leniently, so a sloppy answer reaches the plan checks instead of
+  crashing the parser; checks are parsed leniently too (a score of 85 is 0.85).
+- Every image sent is shaped for the request first (`xai_fit`): no request comes
+  near the SDK's 20 MiB limit, and one that still would is refused unsent.
+- Model names, retired names and prices live in `xai_catalog`. The preflight
+  asks the API which models the key can use and refuses a missing or retired
+  one before any paid call; the cost the API reports always wins over the table.
+- Faults, rate limits and error text are handled in `resilience`.
 
 The key is read from XAI_API_KEY or Streamlit secrets, held in memory only, and
 scrubbed from every message. DAILIES_XAI_HOST (host:port) points the client at
@@ -17,10 +24,13 @@ another endpoint; a plaintext channel is allowed only on a loopback address.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import ipaddress
+import json
 import os
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -28,35 +38,49 @@ from pathlib import Path
 from typing import ClassVar
 
 import grpc
+from pydantic import BaseModel, ValidationError, field_validator
 
 from core import media
-from core.errors import ConfigError, MediaError, ProviderError
-from core.models import CheckResult, LabelMapping, Media, StoryPlan
+from core.errors import BadAnswer, ConfigError, MediaError, ProviderError
+from core.models import CheckResult, LabelMapping, Media, PlanDraft, StoryPlan
 from core.providers import api_key, register
+from core.providers import xai_catalog as catalog
 from core.providers.base import (CheckRequest, ClipRequest, KeyframeRequest, PlanRequest, RefineRequest, SheetRequest,
                                  Ticket)
-from core.providers.resilience import RateLimiter, RetryPolicy, Transient, with_retries
+from core.providers.resilience import RateLimiter, RetryPolicy, Transient, one_line, with_retries
+from core.providers.xai_fit import CHECK_SIDE, check_size, data_uri, fit_image
 
 # A resumed request that the status check refuses like this is gone (forgotten, expired, made with another key).
 GONE = {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT,
         grpc.StatusCode.FAILED_PRECONDITION}
 
-DEFAULT_MODELS = {"plan": "grok-4-1-fast-non-reasoning", "check": "grok-4-1-fast-reasoning",
-                  "image": "grok-imagine-image", "video": "grok-imagine-video"}
-PRICES = {  # USD; the API's own reported cost wins when a response carries one
-    "image_output": 0.02, "image_input": 0.02, "video_second": 0.05,
-    "chat_input_per_mtok": 0.20, "chat_output_per_mtok": 0.50,
-}
-ESTIMATED_CHAT = {"plan_story": 0.01, "refine_plan": 0.01, "map_labels": 0.002, "check": 0.003}
 MAX_DOWNLOAD_BYTES = 300 * 2**20
+DOWNLOAD_SECONDS = {"image": 120.0, "video": 600.0}  # a whole download, on top of 30 s per connect and read
+PREFLIGHT_TTL_S = 600.0  # a key and its models, once checked, are trusted this long by later jobs of the process
+_checked: dict[tuple, float] = {}
+_checked_lock = threading.Lock()
 IMAGE_LIMIT, VIDEO_LIMIT = RateLimiter(5.0), RateLimiter(1.0)  # published limits, shared by all jobs
 SYSTEM = ("You are the planning and continuity assistant of a film workbench. Follow the schema exactly. "
           "Character visual descriptions are frozen: once written, they are quoted verbatim, never paraphrased.")
 
 
-def _data_uri(data: bytes) -> str:
-    mime = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
-    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+class _Score(BaseModel):
+    """A check as a model may answer it: a score out of 1 (or out of 100, or 10), problems as a list or a line."""
+
+    score: float = 0.0
+    issues: list[str] = []
+
+    @field_validator("issues", mode="before")
+    @classmethod
+    def _issues(cls, v):
+        if isinstance(v, str):
+            return [v] if v.strip() else []
+        return [str(x) for x in v or [] if str(x).strip()]
+
+    def result(self) -> CheckResult:
+        s = self.score
+        s = s / 100 if s > 10 else s / 10 if s > 1 else s
+        return CheckResult(score=min(1.0, max(0.0, s)), issues=self.issues)
 
 
 def _loopback(host: str) -> bool:
@@ -77,24 +101,31 @@ class XaiProvider:
     parallel_clips: ClassVar[int] = 4  # remote renders: bounded by the rate limit, not local cores
 
     def __init__(self, *, models: dict[str, str] | None = None, prices: dict[str, float] | None = None,
-                 timeout: float = 300.0, **_options):
+                 timeout: float = 300.0, resolution: str = catalog.VIDEO_RESOLUTION,
+                 generate_audio: bool = catalog.VIDEO_AUDIO, **_options):
         from xai_sdk import Client
 
         self._key = api_key("XAI_API_KEY")
         if not self._key:
             raise ConfigError("No key found for the xai provider: set XAI_API_KEY, or use --provider offline.")
-        self.models = {**DEFAULT_MODELS, **(models or {})}
-        self.prices = {**PRICES, **(prices or {})}
+        unknown = sorted(set(models or {}) - set(catalog.ROLES))
+        if unknown:
+            raise ConfigError(f"Unknown model role {unknown[0]!r}; the roles are {', '.join(catalog.ROLES)}.")
+        if resolution not in catalog.VIDEO_RESOLUTIONS:
+            raise ConfigError(f"Video resolution {resolution!r} is not one of {', '.join(catalog.VIDEO_RESOLUTIONS)}.")
+        self.models = catalog.models_for(models)
+        self.prices = {**catalog.PRICES, **(prices or {})}
+        self.resolution, self.generate_audio = resolution, generate_audio
         self.policy = RetryPolicy.from_env()
         self.poll_s = float(os.environ.get("DAILIES_XAI_POLL", "2"))
-        host = os.environ.get("DAILIES_XAI_HOST", "").strip()
+        self.host = os.environ.get("DAILIES_XAI_HOST", "").strip()
         kwargs: dict = {"api_key": self._key, "timeout": timeout}
-        if host:
-            kwargs["api_host"] = host
-            if _loopback(host):
+        if self.host:
+            kwargs["api_host"] = self.host
+            if _loopback(self.host):
                 kwargs["use_insecure_channel"] = True
             elif os.environ.get("DAILIES_XAI_INSECURE"):
-                raise ConfigError(f"A plaintext channel is only allowed to a loopback address, not {host}.")
+                raise ConfigError(f"A plaintext channel is only allowed to a loopback address, not {self.host}.")
         self.client = Client(**kwargs)
 
     # -- plumbing --------------------------------------------------------------------------------
@@ -102,11 +133,12 @@ class XaiProvider:
         return with_retries(fn, what=what, prompt=prompt, policy=self.policy, secrets=[self._key])
 
     def estimate(self, operation: str, params: dict, n_inputs: int) -> float:
-        if operation in ("make_sheet", "compose_keyframe", "blend_characters"):
+        if operation in ("make_sheet", "compose_keyframe", "blend_characters", "edit_image"):
             return self.prices["image_output"] + self.prices["image_input"] * n_inputs
         if operation == "animate_clip":
-            return self.prices["video_second"] * params.get("duration", 5)
-        return ESTIMATED_CHAT.get(operation, 0.01)
+            per_second = self.prices[f"video_second_{self.resolution}"]
+            return per_second * _seconds(params.get("duration", 5)) + self.prices["video_input"]
+        return catalog.ESTIMATED_CHAT.get(operation, 0.01)
 
     def _chat_cost(self, response) -> float:
         reported = response.cost_usd
@@ -116,27 +148,74 @@ class XaiProvider:
         return (u.prompt_tokens * self.prices["chat_input_per_mtok"]
                 + u.completion_tokens * self.prices["chat_output_per_mtok"]) / 1e6
 
-    def _parse(self, model_role: str, shape, *parts, what: str, prompt: str):
+    def _parse(self, model_role: str, shape: type[BaseModel], *parts, what: str, prompt: str):
+        """Ask for JSON in `shape` and parse it leniently; an answer that still does not parse is a BadAnswer
+        that keeps what it cost."""
         from xai_sdk.chat import system, user
 
         def go():
-            chat = self.client.chat.create(model=self.models[model_role], messages=[system(SYSTEM), user(*parts)])
-            return chat.parse(shape)
-        response, parsed = self._retry(go, what=what, prompt=prompt)
-        return parsed, self._chat_cost(response)
+            chat = self.client.chat.create(model=self.models[model_role], messages=[system(SYSTEM), user(*parts)],
+                                           response_format=shape)
+            return chat.sample()
+        response = self._retry(go, what=what, prompt=prompt)
+        cost = self._chat_cost(response)
+        try:
+            return shape.model_validate(json.loads(_json_text(response.content))), cost
+        except (ValueError, ValidationError) as err:  # json's and pydantic's errors are both ValueErrors
+            detail = one_line(str(err))[:300]
+            raise BadAnswer(f"xAI answered {what} with something that is not JSON in the asked shape ({detail}).",
+                            cost_usd=cost, detail=detail) from None
 
+    # -- preflight -------------------------------------------------------------------------------
     def preflight(self) -> str:
-        """One cheap call: is the key accepted? Returns the key's name as the API knows it."""
+        """Before a paid run: no configured model is retired, the key is accepted, and every configured model is
+        one the key can use. Raises ConfigError (a model) or AuthError (the key); returns the key's name.
+        A success is remembered for PREFLIGHT_TTL_S, so each job of a session does not ask again."""
+        for role in catalog.ROLES:
+            retired = catalog.retired_message(role, self.models[role])
+            if retired:
+                raise ConfigError(retired)
+        memo = (self.host, hashlib.sha256(self._key.encode()).hexdigest(), tuple(sorted(self.models.items())))
+        with _checked_lock:
+            if time.monotonic() - _checked.get(memo, -1e9) < PREFLIGHT_TTL_S:
+                return "accepted"
         info = self._retry(self.client.auth.get_api_key_info, what="checking the API key")
+        self.check_models()
+        with _checked_lock:
+            _checked[memo] = time.monotonic()
         return getattr(info, "name", "") or "accepted"
 
-    # -- text ------------------------------------------------------------------------------------
-    def plan_story(self, req: PlanRequest) -> tuple[StoryPlan, float]:
-        return self._parse("plan", StoryPlan, req.prompt, what="planning the story", prompt=req.prompt)
+    def available_models(self) -> dict[str, set[str]]:
+        """The model names (and aliases) the API lists for this key: {"language": {...}, "image": {...}}."""
+        def names(models) -> set[str]:
+            return {n for m in models for n in (m.name, *m.aliases)}
+        return {"language": names(self._retry(self.client.models.list_language_models, what="listing the models")),
+                "image": names(self._retry(self.client.models.list_image_generation_models,
+                                           what="listing the image models"))}
 
-    def refine_plan(self, req: RefineRequest) -> tuple[StoryPlan, float]:
+    def check_models(self) -> None:
+        """Refuse a configured model the API does not list for this key, naming a replacement.
+
+        The video model cannot be looked up (the SDK lists no video models): it is held to the retired list only."""
+        listed = self.available_models()
+        for role, kind in catalog.LISTED_AS.items():
+            name = self.models[role]
+            if name in listed[kind]:
+                continue
+            default = catalog.DEFAULT_MODELS[role]
+            instead = catalog.RETIRED.get(name) or (default if default in listed[kind] else
+                                                    next(iter(sorted(listed[kind])), None))
+            hint = f"use {instead} (Settings → Models, or --model {role}={instead})" if instead else \
+                "this key can use no such model"
+            raise ConfigError(f"The {role} model {name} is not available to this xAI key: {hint}.")
+
+    # -- text ------------------------------------------------------------------------------------
+    def plan_story(self, req: PlanRequest) -> tuple[PlanDraft, float]:
+        return self._parse("plan", PlanDraft, req.prompt, what="planning the story", prompt=req.prompt)
+
+    def refine_plan(self, req: RefineRequest) -> tuple[PlanDraft, float]:
         text = f"{req.prompt}\nCurrent plan as JSON:\n{req.plan.model_dump_json()}"
-        return self._parse("plan", StoryPlan, text, what="refining the story", prompt=req.instruction)
+        return self._parse("plan", PlanDraft, text, what="refining the story", prompt=req.instruction)
 
     def map_labels(self, labels: list[str], plan: StoryPlan) -> tuple[LabelMapping, float]:
         roster = "; ".join(f"{c.name} ({c.role})" for c in plan.characters)
@@ -147,27 +226,35 @@ class XaiProvider:
     def check(self, req: CheckRequest) -> tuple[CheckResult, float]:
         from xai_sdk.chat import image
 
-        parts = [req.prompt + " Image 1 is the one to score; the others are its references: "
-                 + ", ".join(req.reference_roles or ["none"]) + ".", image(_data_uri(req.image), detail="low")]
-        parts += [image(_data_uri(r), detail="low") for r in req.references]
-        return self._parse("check", CheckResult, *parts, what=f"checking the {req.kind}", prompt=req.prompt)
+        uris = [data_uri(fit_image(b, max_side=CHECK_SIDE)) for b in (req.image, *req.references)]
+        text = (req.prompt + " Image 1 is the one to score; the others are its references: "
+                + ", ".join(req.reference_roles or ["none"]) + ". Score from 0 to 1.")
+        check_size(f"the check of the {req.kind}", text, uris)
+        parts = [text, *(image(u, detail="low") for u in uris)]
+        score, cost = self._parse("check", _Score, *parts, what=f"checking the {req.kind}", prompt=req.prompt)
+        return score.result(), cost
 
     # -- images ----------------------------------------------------------------------------------
     def _image(self, prompt: str, *, refs: list[bytes], aspect_ratio: str, what: str) -> Media:
+        uris = [data_uri(fit_image(r)) for r in refs[:3]]
+        check_size(what, prompt, uris)
         kwargs: dict = {"image_format": "base64", "aspect_ratio": aspect_ratio}
-        if len(refs) == 1:
-            kwargs["image_url"] = _data_uri(refs[0])
-        elif refs:
-            kwargs["image_urls"] = [_data_uri(r) for r in refs[:3]]
+        if len(uris) == 1:
+            kwargs["image_url"] = uris[0]
+        elif uris:
+            kwargs["image_urls"] = uris
 
         def go():
             IMAGE_LIMIT.wait()
             return self.client.image.sample(prompt, self.models["image"], **kwargs)
         response = self._retry(go, what=what, prompt=prompt)
         if not response.respect_moderation:
-            raise ProviderError(f"xAI withheld the image for {what} (moderation). Prompt: “{prompt[:240]}…”")
-        data = base64.b64decode(response.base64.split(",", 1)[-1]) if response.base64 else \
-            self._download(response.url, what=what, kinds=("image/",))
+            raise ProviderError(f"xAI withheld the image for {what} (moderation). Prompt: “{one_line(prompt)[:240]}…”")
+        if response.base64:
+            data = base64.b64decode(response.base64.split(",", 1)[-1])
+        else:
+            data = self._retry(lambda: self._download(response.url, what=what, kinds=("image/",), kind="image"),
+                               what=f"downloading {what}")
         ext = "png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "jpg"
         reported = response.cost_usd
         cost = reported if reported is not None else self.estimate("compose_keyframe", {}, len(refs))
@@ -195,15 +282,18 @@ class XaiProvider:
         what = "the clip"
         ticket = req.ticket or Ticket()
         St = deferred_pb2.DeferredStatus
+        duration = _seconds(req.duration)  # the plan checks clamp already; this is the last guard
+        keyframe = data_uri(fit_image(req.keyframe))
+        check_size(what, req.prompt, [keyframe])
 
         def start() -> str:
             ticket.before_start()
 
             def go():
                 VIDEO_LIMIT.wait()
-                return self.client.video.start(req.prompt, self.models["video"], image_url=_data_uri(req.keyframe),
-                                               duration=req.duration, aspect_ratio=req.aspect_ratio,
-                                               resolution="720p")
+                return self.client.video.start(req.prompt, self.models["video"], image_url=keyframe,
+                                               duration=duration, aspect_ratio=req.aspect_ratio,
+                                               resolution=self.resolution, generate_audio=self.generate_audio)
             request_id = self._retry(go, what=what, prompt=req.prompt).request_id
             ticket.started(request_id)
             return request_id
@@ -235,7 +325,7 @@ class XaiProvider:
                 ticket.ended()
                 err = r.response.error if r.HasField("response") and r.response.HasField("error") else None
                 reason = f"{err.code}: {err.message}" if err else "no reason given"
-                raise ProviderError(f"xAI could not make {what} ({reason}). Prompt: “{req.prompt[:240]}”")
+                raise ProviderError(f"xAI could not make {what} ({reason}). Prompt: “{one_line(req.prompt)[:240]}”")
             if r.status == St.EXPIRED:
                 ticket.ended()
                 raise ProviderError(f"xAI let the request for {what} expire before it finished; run it again.")
@@ -245,9 +335,11 @@ class XaiProvider:
         video = r.response.video
         if not video.url:
             ticket.ended()
-            raise ProviderError(f"xAI returned no video for {what} (moderation?). Prompt: “{req.prompt[:240]}”")
+            raise ProviderError(f"xAI returned no video for {what} (moderation?). "
+                                f"Prompt: “{one_line(req.prompt)[:240]}”")
         try:
-            data = self._retry(lambda: self._download(video.url, what=what, kinds=("video/", "application/octet")),
+            data = self._retry(lambda: self._download(video.url, what=what, kinds=("video/", "application/octet"),
+                                                      kind="video"),
                                what=f"downloading {what}")
             _probe(data)
         except (ProviderError, MediaError):
@@ -256,15 +348,18 @@ class XaiProvider:
             raise
         reported = r.response.usage.cost_in_usd_ticks * 1e-10 if r.response.usage.HasField("cost_in_usd_ticks") \
             else None
-        cost = reported if reported is not None else self.estimate("animate_clip", {"duration": req.duration}, 1)
+        cost = reported if reported is not None else self.estimate("animate_clip", {"duration": duration}, 1)
         return Media(data=data, ext="mp4", prompt=req.prompt, cost_usd=float(cost))
 
-    def _download(self, url: str, *, what: str, kinds: tuple[str, ...]) -> bytes:
+    def _download(self, url: str, *, what: str, kinds: tuple[str, ...], kind: str) -> bytes:
+        """The result file, with 30 s per connect and read and DOWNLOAD_SECONDS in all; a timeout is Transient, so
+        the caller's retries download it again."""
+        deadline = time.monotonic() + DOWNLOAD_SECONDS[kind]
         try:
-            with urllib.request.urlopen(url, timeout=30) as resp:  # connect and each read: 30 s
-                kind = resp.headers.get("Content-Type", "")
-                if not kind.startswith(kinds):
-                    raise ProviderError(f"The download of {what} is {kind or 'untyped'}, not a video or image.")
+            with urllib.request.urlopen(url, timeout=30) as resp:
+                ctype = resp.headers.get("Content-Type", "")
+                if not ctype.startswith(kinds):
+                    raise ProviderError(f"The download of {what} is {ctype or 'untyped'}, not a video or image.")
                 size = int(resp.headers.get("Content-Length") or 0)
                 if size > MAX_DOWNLOAD_BYTES:
                     raise ProviderError(f"The download of {what} is {size / 2**20:.0f} MB; the limit is "
@@ -274,9 +369,25 @@ class XaiProvider:
                     buf.write(chunk)
                     if buf.tell() > MAX_DOWNLOAD_BYTES:
                         raise ProviderError(f"The download of {what} passed {MAX_DOWNLOAD_BYTES // 2**20} MB.")
+                    if time.monotonic() > deadline:
+                        raise Transient(f"downloading {what} took more than {DOWNLOAD_SECONDS[kind]:.0f}s")
                 return buf.getvalue()
         except (TimeoutError, urllib.error.URLError, ConnectionError) as err:
             raise Transient(f"downloading {what} failed ({getattr(err, 'reason', err)})") from None
+
+
+def _seconds(duration) -> int:
+    return int(min(max(round(float(duration)), catalog.MIN_SECONDS), catalog.MAX_SECONDS))
+
+
+def _json_text(content: str) -> str:
+    """The JSON in an answer: as it is, or inside a ```json fence, or from the first { to the last }."""
+    text = content.strip()
+    if text.startswith("```"):
+        text = text.strip("`").removeprefix("json").strip()
+    if not text.startswith("{") and "{" in text:
+        text = text[text.index("{"): text.rindex("}") + 1]
+    return text
 
 
 def _probe(data: bytes) -> None:

@@ -141,6 +141,12 @@ def m003_deferred(db):
         """)
 
 
+@migrations()
+def m004_job_error_kind(db):
+    # Why a job failed, as the CLI's exit code needs it: "input" (bad input, a refused plan: exit 2) or "failed".
+    db.execute("ALTER TABLE jobs ADD COLUMN error_kind TEXT")
+
+
 def _run(db, script: str) -> None:
     # executescript() would COMMIT the migration's transaction first; run statement by statement.
     for statement in script.split(";"):

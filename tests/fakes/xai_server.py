@@ -14,6 +14,7 @@ Usage::
     assert fx.count("image") == 3 and fx.requests[0].kind == "chat"
     fx.fail("image", grpc.StatusCode.RESOURCE_EXHAUSTED, nth=[2])
     fx.video_outcome("failed", nth=[1]); fx.moderate_image(nth=[3]); fx.check_scores = [0.4, 0.9]
+    fx.rude_plans("repeated_ids", "unknown_names", answers=2)   # the next two plans are wrong, as models are
     fx.stop()
 
 What it answers (per SDK call -> RPC):
@@ -35,8 +36,21 @@ What it answers (per SDK call -> RPC):
 - `auth.get_api_key_info()` -> Auth/get_api_key_info; `models.list_language_models()` etc.
   -> Models/*. Both are kind "other" and make a cheap key preflight.
 
+As rude as the real thing:
+
+- `rude_plans(*defects, answers=N)`: the next N plan answers (a schema with characters
+  and scenes) are valid JSON for the schema and still wrong, the way models are wrong:
+  see `PLAN_DEFECTS` (repeated scene ids, names not in the cast, respelled names, short
+  descriptions, extra or missing scenes, four characters in a scene, a 20 s scene,
+  duplicate names, no characters, no scenes, an answer that is not JSON at all).
+- A request naming a model the server does not list (`language_models`, `image_models`,
+  `video_models`; retired names are not listed) is refused with NOT_FOUND, as xAI refuses
+  retired models.
+- The server takes messages up to 20 MiB, as xAI does (the SDK refuses larger ones
+  before sending); `requests[i].size` and `.image_sizes` say what each request weighed.
+
 Every RPC checks the "authorization: Bearer <key>" metadata against `valid_keys`
-(UNAUTHENTICATED otherwise), then the fault rules, then sleeps `latency[kind]`.
+(UNAUTHENTICATED otherwise), then the model, then the fault rules, then sleeps `latency[kind]`.
 Usage carries token counts and `cost_in_usd_ticks` (1 tick = 1e-10 USD) computed from
 `prices`, which is what `response.cost_usd` (`xai_sdk.cost.cost_usd_from_usage`) reads;
 set `report_cost = False` to leave the cost out.
@@ -79,6 +93,10 @@ from . import fake_media
 from .schema_fill import fill, hints_from_text
 
 USD_PER_TICK = 1e-10
+MAX_MESSAGE = 20 * 2**20                             # what xAI accepts in one request
+PLAN_DEFECTS = ("repeated_ids", "unknown_names", "respelled_names", "short_descriptions", "extra_scenes",
+                "fewer_scenes", "crowded_scene", "long_scene", "duplicate_names", "bad_transition",
+                "no_characters", "no_scenes", "not_json")
 MEDIA_KINDS = ("chat", "check", "image", "video")  # what fail("*", ...) applies to
 OUTCOMES = ("done", "failed", "expired")
 IMAGE_TOKENS = 256                                  # prompt tokens per attached image
@@ -94,6 +112,8 @@ class Received:
     request: object      # the protobuf request
     metadata: dict
     t: float             # time.monotonic() at receipt
+    size: int = 0        # the serialized request, in bytes
+    image_sizes: list[int] = field(default_factory=list)  # decoded bytes of each image sent in it
 
 
 @dataclass
@@ -127,6 +147,66 @@ class _VideoJob:
     file: futures.Future
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _image_bytes(uri: str) -> int:
+    """Decoded size of a data URI (0 for a plain URL)."""
+    if not uri.startswith("data:"):
+        return 0
+    return len(base64.b64decode(uri.split(",", 1)[-1]))
+
+
+def _images_in(request) -> list[str]:
+    uris = []
+    for m in getattr(request, "messages", []):
+        uris += [c.image_url.image_url for c in m.content if c.HasField("image_url")]
+    for name in ("image", "last_frame"):
+        if hasattr(request, name) and request.HasField(name):
+            uris.append(getattr(request, name).image_url)
+    for name in ("images", "reference_images"):
+        uris += [x.image_url for x in getattr(request, name, [])]
+    return uris
+
+
+def spoil_plan(plan: dict, defects: tuple[str, ...]) -> dict:
+    """A plan made wrong the ways models make plans wrong; still valid JSON for the schema."""
+    plan = json.loads(json.dumps(plan))
+    chars, scenes = plan.get("characters", []), plan.get("scenes", [])
+    names = [c["name"] for c in chars]
+    for d in defects:
+        if d == "repeated_ids":
+            for s in scenes:
+                s["scene_id"] = len(scenes)
+        elif d == "unknown_names":
+            for i, s in enumerate(scenes):
+                s["characters_present"] = [*s.get("characters_present", [])[:1], ("quiet drift", "the owl")[i % 2]]
+        elif d == "respelled_names":
+            for i, s in enumerate(scenes):
+                s["characters_present"] = [(n.lower(), f"the {n}", f"  {n.upper()} ")[i % 3]
+                                           for n in s.get("characters_present", [])]
+        elif d == "short_descriptions":
+            for c in chars:
+                c["visual_description"] = " ".join(c["visual_description"].split()[:12])
+        elif d == "extra_scenes" and scenes:
+            scenes.append({**scenes[-1], "scene_id": len(scenes) + 1, "title": "An Epilogue Nobody Asked For"})
+        elif d == "fewer_scenes" and len(scenes) > 1:
+            scenes.pop()
+        elif d == "crowded_scene" and chars and scenes:
+            while len(chars) < 4:
+                extra = {**chars[0], "name": ("Cy", "Dee", "Eli", "Fay")[len(chars) - 1]}
+                chars.append(extra)
+            scenes[0]["characters_present"] = [c["name"] for c in chars[:4]]
+        elif d == "long_scene" and scenes:
+            scenes[0]["duration_seconds"] = 20
+        elif d == "duplicate_names" and len(chars) > 1:
+            chars[1]["name"] = names[0]
+        elif d == "bad_transition" and scenes:
+            scenes[-1]["transition"] = "star wipe"
+        elif d == "no_characters":
+            plan["characters"] = []
+        elif d == "no_scenes":
+            plan["scenes"] = []
+    return plan
 
 
 def _redact(key: str) -> str:
@@ -166,8 +246,10 @@ def _video_resolution(value: int) -> str | None:
 class FakeXai:
     prices = {"chat_input_per_mtok": 0.20, "chat_output_per_mtok": 0.50,
               "image_output": 0.02, "image_input": 0.02, "video_second": 0.05}
-    language_models = ["grok-4-1-fast-non-reasoning", "grok-4-1-fast-reasoning", "grok-4"]
-    image_models = ["grok-imagine-image"]
+    # What xAI lists today (late 2026); the fast grok-4-1 models were retired on 2026-05-15 and are refused.
+    language_models = ["grok-4.3", "grok-4.20-non-reasoning", "grok-4.20-0309-reasoning"]
+    image_models = ["grok-imagine-image", "grok-imagine-image-quality"]
+    video_models = ["grok-imagine-video"]
 
     def __init__(self, *, latency: dict[str, float] | None = None, media_dir: Path | None = None,
                  workers: int = 32):
@@ -182,6 +264,10 @@ class FakeXai:
         self.report_cost = True
         self.prices = dict(type(self).prices)
         self.slow_download_seconds = 0.0
+        self.language_models = list(type(self).language_models)
+        self.image_models = list(type(self).image_models)
+        self.video_models = list(type(self).video_models)
+        self.plan_defects: list[tuple[str, ...]] = []  # one tuple of defects per coming plan answer
         self.downloads: list[str] = []        # paths fetched from the HTTP file server
         self.host = ""
         self.http_url = ""
@@ -206,7 +292,7 @@ class FakeXai:
         threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-xai-http",
                          daemon=True).start()
         self.http_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        options = [("grpc.max_receive_message_length", 64 << 20), ("grpc.max_send_message_length", 64 << 20),
+        options = [("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", 64 << 20),
                    ("grpc.so_reuseport", 0)]
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=self.workers,
                                                               thread_name_prefix="fake-xai"), options=options)
@@ -275,6 +361,14 @@ class FakeXai:
             else:
                 self._video_default = outcome
 
+    def rude_plans(self, *defects: str, answers: int = 1) -> None:
+        """The next `answers` plan answers carry `defects` (see PLAN_DEFECTS); later ones are right again."""
+        unknown = set(defects) - set(PLAN_DEFECTS)
+        if unknown:
+            raise ValueError(f"unknown plan defects {sorted(unknown)}; choose from {PLAN_DEFECTS}")
+        with self._lock:
+            self.plan_defects.extend([tuple(defects)] * answers)
+
     def moderate_image(self, nth: list[int]) -> None:
         """Those GenerateImage calls (1-based) answer respect_moderation=False and no image."""
         with self._lock:
@@ -289,7 +383,8 @@ class FakeXai:
                image_count: int = 0) -> int:
         """Record the call, then authenticate and apply faults (aborting the RPC). Returns its number."""
         md = dict(context.invocation_metadata())
-        rec = Received(kind, method, model, prompt, image_count, request, md, time.monotonic())
+        rec = Received(kind, method, model, prompt, image_count, request, md, time.monotonic(),
+                       size=request.ByteSize(), image_sizes=[_image_bytes(u) for u in _images_in(request)])
         with self._lock:
             n = 1 + sum(1 for r in self.requests if r.kind == kind)
             self.requests.append(rec)
@@ -299,6 +394,11 @@ class FakeXai:
             context.abort(grpc.StatusCode.UNAUTHENTICATED,
                           f"Incorrect API key provided: {_redact(key)}. "
                           "You can obtain an API key from https://console.x.ai.")
+        known = {"chat": self.language_models, "check": self.language_models, "image": self.image_models,
+                 "video": self.video_models}.get(kind)
+        if known is not None and model not in known:
+            context.abort(grpc.StatusCode.NOT_FOUND,
+                          f"The model {model} does not exist or your team does not have access to it.")
         for rule in rules:
             if rule.hits(kind, n):
                 context.abort(rule.code, rule.message)
@@ -362,7 +462,14 @@ class FakeXai:
             hints = hints_from_text(text)
             if "score" in props:
                 hints.score, hints.issues = self._next_check()
-            return json.dumps(fill(schema, hints))
+            answer = fill(schema, hints)
+            if "characters" in props and "scenes" in props:
+                with self._lock:
+                    defects = self.plan_defects.pop(0) if self.plan_defects else ()
+                if "not_json" in defects:
+                    return "Sure! Here is a lovely plan for your film: three scenes, two friends, one sunset."
+                answer = spoil_plan(answer, defects)
+            return json.dumps(answer)
         if fmt is not None and fmt.format_type == chat_pb2.FormatType.FORMAT_TYPE_JSON_OBJECT:
             return json.dumps({"answer": " ".join(text.split()[:12])})
         if kind == "check":
