@@ -39,11 +39,35 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--provider", default=None, help="offline or xai (default: xai when XAI_API_KEY is set)")
     _model_option(m)
 
-    r = sub.add_parser("regenerate", help="new keyframe and clip for one scene, then a new cut")
+    r = sub.add_parser("regenerate", help="new keyframe and clip for one scene (or everything stale), then a new cut")
     r.add_argument("--project", required=True)
-    r.add_argument("--scene", type=int, required=True)
+    which = r.add_mutually_exclusive_group(required=True)
+    which.add_argument("--scene", type=int, help="the scene at this position (1 = the first)")
+    which.add_argument("--stale", action="store_true",
+                       help="what status lists as needing regen, and nothing the run itself makes stale")
     r.add_argument("--provider", default=None)
     _model_option(r)
+
+    sc = sub.add_parser("scene", help="re-cut: insert, move, remove or duplicate a scene; its takes go with it")
+    ssub = sc.add_subparsers(dest="scene_command", required=True, parser_class=_Parser)
+    si = ssub.add_parser("insert", help="a new scene after position N (0 = at the start)")
+    si.add_argument("--project", required=True)
+    si.add_argument("--after", type=int, required=True)
+    si.add_argument("--title")
+    si.add_argument("--setting")
+    si.add_argument("--action")
+    si.add_argument("--camera")
+    si.add_argument("--seconds", type=int)
+    si.add_argument("--characters", help="comma separated names (default: those of the scene before)")
+    sm = ssub.add_parser("move", help="move the scene at position N to position M")
+    sm.add_argument("position", type=int)
+    sm.add_argument("--to", type=int, required=True)
+    sm.add_argument("--project", required=True)
+    for name, text in (("remove", "remove the scene at position N (its takes are kept; undo puts it back)"),
+                       ("duplicate", "a copy of the scene at position N, right after it")):
+        sp = ssub.add_parser(name, help=text)
+        sp.add_argument("position", type=int)
+        sp.add_argument("--project", required=True)
 
     e = sub.add_parser("export", help="export the current cut to an MP4 file (and its .srt beside it)")
     e.add_argument("--project", required=True)
@@ -228,14 +252,50 @@ def cmd_regenerate(a) -> int:
     story = project.takes.head("story")
     if story is None:
         raise InputError(f"{project.path} has no story yet; run `make` first.")
-    n = len(story_of(story).scenes)
-    if not 1 <= a.scene <= n:
-        raise InputError(f"--scene {a.scene} is out of range: this story has scenes 1 to {n}.")
+    plan = story_of(story)
+    if a.scene is not None and not 1 <= a.scene <= len(plan.scenes):
+        raise InputError(f"--scene {a.scene} is out of range: this story has scenes 1 to {len(plan.scenes)}.")
     provider = _provider(a.provider or project.setting("provider"))
     models = _models(a.model, provider)
     _preflight(provider, project, models)
-    result = _run_job(project, "regenerate", {"scene": a.scene}, provider, models=models)
+    if a.stale:
+        result = _run_job(project, "regenerate_stale", {}, provider, models=models)
+        print(f"Regenerated {', '.join(result['regenerated']) or 'nothing but the cut'}.", file=sys.stderr)
+    else:  # the job names the scene by its id, so a re-cut while it waits cannot point it at another scene
+        result = _run_job(project, "regenerate", {"scene": plan.at(a.scene).scene_id}, provider, models=models)
     print(result["path"])
+    return 0
+
+
+def cmd_scene(a) -> int:
+    from core.pipeline import scenes
+    from core.pipeline.plan import story_of
+    from core.pipeline.status import missing_media, stale_slots
+
+    project = _open(a.project)
+    if jobs.active(project):
+        raise InputError(f"Project {project.name} is busy with a job; re-cut it when the job is done.")
+    before = stale_slots(project) | missing_media(project)
+    if a.scene_command == "insert":
+        fields = {"title": a.title, "setting": a.setting, "action": a.action, "camera": a.camera,
+                  "duration_seconds": a.seconds,
+                  "characters_present": [n.strip() for n in a.characters.split(",") if n.strip()]
+                  if a.characters is not None else None}
+        story = scenes.insert_scene(project, after=a.after, fields=fields)
+        done = f"Inserted a scene at position {a.after + 1}"
+    elif a.scene_command == "move":
+        story = scenes.move_scene(project, a.position, to=a.to)
+        done = f"Moved scene {a.position} to {a.to}"
+    elif a.scene_command == "remove":
+        story = scenes.remove_scene(project, a.position)
+        done = f"Removed scene {a.position}"
+    else:
+        story = scenes.duplicate_scene(project, a.position)
+        done = f"Duplicated scene {a.position}"
+    order = ", ".join(f"{i}:{s.scene_id}" for i, s in enumerate(story_of(story).scenes, start=1))
+    now = sorted((stale_slots(project) | missing_media(project)) - before)
+    print(f"{done}. Order (position:id) {order}; needs regen now: {', '.join(now) or 'nothing'}; "
+          "`undo` puts it back.", file=sys.stderr)
     return 0
 
 
@@ -349,7 +409,8 @@ def cmd_verify(a) -> int:
     return EXIT_FAILED if problems else 0
 
 
-COMMANDS = {"make": cmd_make, "regenerate": cmd_regenerate, "export": cmd_export, "status": cmd_status,
+COMMANDS = {"make": cmd_make, "regenerate": cmd_regenerate, "scene": cmd_scene, "export": cmd_export,
+            "status": cmd_status,
             "branch": cmd_branch, "switch": cmd_switch, "undo": cmd_undo, "jobs": cmd_jobs, "resume": cmd_resume,
             "bundle": cmd_bundle, "verify": cmd_verify}
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 CAMERA_MOVES = (
     "static", "slow push in", "pull back", "pan left", "pan right",
@@ -55,9 +55,13 @@ class Character(BaseModel):
 
 
 class Scene(BaseModel):
+    """One shot. `scene_id` is its identity, not its place: it never changes when scenes are inserted, moved or
+    removed, and every slot made for the scene is named by it (`keyframe/<scene_id>`). Its place in the film is
+    its position in `StoryPlan.scenes` (1-based), which is what people and the CLI's `--scene N` count."""
+
     model_config = ConfigDict(extra="forbid")
 
-    scene_id: int = Field(ge=1)
+    scene_id: int = Field(ge=1, description="the scene's stable id; a new scene takes the largest id plus one")
     title: str
     description: str = ""
     characters_present: list[str] = Field(default_factory=list, max_length=MAX_PRESENT)
@@ -83,11 +87,39 @@ class StoryPlan(BaseModel):
     characters: list[Character] = Field(min_length=1)
     scenes: list[Scene] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _scene_ids_are_unique(self) -> "StoryPlan":
+        ids = [s.scene_id for s in self.scenes]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"scene ids must be unique, not {ids}")
+        return self
+
     def character(self, name: str) -> Character | None:
         return next((c for c in self.characters if c.name == name), None)
 
-    def scene(self, n: int) -> Scene:
-        return self.scenes[n - 1]
+    def scene(self, scene_id: int) -> Scene:
+        """The scene with this id (not this position: see `at`)."""
+        for s in self.scenes:
+            if s.scene_id == scene_id:
+                return s
+        raise KeyError(scene_id)
+
+    def at(self, position: int) -> Scene:
+        """The scene at this 1-based position in the film."""
+        if not 1 <= position <= len(self.scenes):
+            raise IndexError(position)
+        return self.scenes[position - 1]
+
+    def position(self, scene_id: int) -> int:
+        return next(i for i, s in enumerate(self.scenes, start=1) if s.scene_id == scene_id)
+
+    def previous(self, scene_id: int) -> Scene | None:
+        """The scene just before this one in the film (the keyframe chain's link)."""
+        p = self.position(scene_id)
+        return self.scenes[p - 2] if p > 1 else None
+
+    def next_scene_id(self) -> int:
+        return max((s.scene_id for s in self.scenes), default=0) + 1
 
 
 def _text(v: Any) -> str:

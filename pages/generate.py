@@ -52,14 +52,15 @@ if b1.button("Run all", type="primary", disabled=busy or not approved, width="st
 stale_media = sorted(s for s in stale if s.split("/")[0] in ("sheet", "keyframe", "clip", "script", "cut"))
 if b2.button(f"Regenerate stale ({len(stale_media)})", disabled=busy or not stale_media or not approved,
              width="stretch",
-             help=", ".join(stale_media) or "Nothing needs regen"):
-    jobs.submit(project, "make", {}, label="Regenerate stale")
+             help=(", ".join(stale_media) + ": each once, and nothing this run itself makes stale")
+             if stale_media else "Nothing needs regen"):
+    jobs.submit(project, "regenerate_stale", {}, label="Regenerate stale")
     st.rerun()
 
 st.subheader("Scenes")
 playing = st.session_state.get("playing")
-for s in plan.scenes:
-    n = s.scene_id
+for position, s in enumerate(plan.scenes, start=1):
+    n = s.scene_id  # slots are named by the scene's id; people see its position
     clip, keyframe = heads.get(f"clip/{n}"), heads.get(f"keyframe/{n}")
     cost = sum(by_slot.get(f"{k}/{n}", {}).get("cost_usd", 0.0) for k in ("keyframe", "clip"))
     with st.container(border=True):
@@ -70,8 +71,9 @@ for s in plan.scenes:
             else:
                 widgets.picture(project, clip or keyframe, size="m")
         with info:
-            into = f", {s.transition} in ({s.transition_seconds:g}s)" if n > 1 and s.transition != "cut" else ""
-            st.markdown(f"**{n}. {s.title}** — {s.camera}, {s.duration_seconds}s{into}")
+            into = f", {s.transition} in ({s.transition_seconds:g}s)" if position > 1 and s.transition != "cut" \
+                else ""
+            st.markdown(f"**{position}. {s.title}** — {s.camera}, {s.duration_seconds}s{into}")
             st.caption(s.action)
             widgets.badges(clip, f"clip/{n}" in stale)
             st.caption(f"{counts.get(f'clip/{n}', 0)} clip takes · cost ${cost:.2f}")
@@ -79,9 +81,9 @@ for s in plan.scenes:
             if clip is not None and st.button("▶ Play", key=f"play-{n}", width="stretch"):
                 st.session_state["playing"] = n
                 st.rerun()
-            if st.button(f"Regenerate scene {n}", key=f"regen-{n}", disabled=busy or keyframe is None,
+            if st.button(f"Regenerate scene {position}", key=f"regen-{n}", disabled=busy or keyframe is None,
                          width="stretch", help="New keyframe and clip for this scene, then a new cut"):
-                jobs.submit(project, "regenerate", {"scene": n}, label=f"Regenerate scene {n}")
+                jobs.submit(project, "regenerate", {"scene": n}, label=f"Regenerate scene {position}")
                 st.rerun()
             if clip is not None:
                 with st.popover("Lab", width="stretch", disabled=busy):
@@ -139,8 +141,9 @@ if cut is None:
     st.stop()
 widgets.badges(cut, "cut" in stale)
 widgets.video(project, cut)
-boundaries = " → ".join(f"{s.scene_id}. {s.title}" + (f" ({s.transition} {s.transition_seconds:g}s)" if s.scene_id > 1
-                                                      and s.transition != "cut" else "") for s in plan.scenes)
+boundaries = " → ".join(f"{i}. {s.title}" + (f" ({s.transition} {s.transition_seconds:g}s)" if i > 1
+                                              and s.transition != "cut" else "")
+                        for i, s in enumerate(plan.scenes, start=1))
 st.caption(f"{cut.payload.get('name', '')} · {cut.payload.get('duration') or 0:.1f}s · {boundaries}")
 if cut.payload.get("animatic"):
     st.warning(f"Scenes {', '.join(map(str, cut.payload['animatic']))} are animatics (keyframe previews) until "

@@ -99,9 +99,9 @@ for i, c in enumerate(plan.characters):
                     st.error(str(err))
 
 st.subheader("Scenes")
-st.dataframe([{"#": s.scene_id, "title": s.title, "setting": s.setting, "camera": s.camera, "mood": s.mood,
+st.dataframe([{"#": i, "title": s.title, "setting": s.setting, "camera": s.camera, "mood": s.mood,
                "action": s.action, "seconds": s.duration_seconds, "characters": ", ".join(s.characters_present)}
-              for s in plan.scenes], hide_index=True, width="stretch")
+              for i, s in enumerate(plan.scenes, start=1)], hide_index=True, width="stretch")
 st.caption("Edit scenes in the shot list on the Shooting page.")
 
 st.subheader("Refine by chat")

@@ -50,13 +50,23 @@ def test_an_invalid_edit_names_the_field_and_keeps_the_story(planned):
     assert planned.takes.head("story").id == old.id
 
 
-def test_removing_a_scene_in_the_shot_list_renumbers_and_drops_its_part(planned):
+def test_removing_a_scene_in_the_shot_list_keeps_the_others_ids_and_drops_its_part(planned):
     rows = [s.model_dump() for s in story_of(planned.takes.head("story")).scenes]
     edit_scenes(planned, [rows[0], rows[2]])
     plan = story_of(planned.takes.head("story"))
-    assert [s.scene_id for s in plan.scenes] == [1, 2]
-    assert plan.scenes[1].title == rows[2]["title"]
-    assert "scene/3" not in planned.takes.head_ids()
+    assert [s.scene_id for s in plan.scenes] == [1, 3]  # ids are identities, not positions
+    assert plan.at(2).title == rows[2]["title"]
+    heads = planned.takes.head_ids()
+    assert "scene/2" not in heads and "after/2" not in heads and planned.takes.head("after/3").payload == {"after": 1}
+
+
+def test_a_new_row_in_the_shot_list_gets_an_id_no_scene_ever_had(planned):
+    rows = [s.model_dump() for s in story_of(planned.takes.head("story")).scenes]
+    edit_scenes(planned, rows[:2])                      # scene 3 leaves; its id is not handed out again
+    new = {k: v for k, v in rows[0].items() if k != "scene_id"} | {"title": "A new shot"}
+    edit_scenes(planned, [rows[0], new, rows[1], {**rows[1], "title": "a pasted copy"}])
+    plan = story_of(planned.takes.head("story"))
+    assert [s.scene_id for s in plan.scenes] == [1, 4, 2, 5]
 
 
 def test_a_chat_refinement_records_the_instruction_and_changes_the_character(planned):

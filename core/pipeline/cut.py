@@ -84,7 +84,9 @@ def assemble_cut(ctx: Context, story: Take, settings: ExportSettings | None = No
         sources[s.scene_id] = clip
     if settings.music and not ctx.project.assets.path(settings.music).exists():
         raise InputError("The music track is missing from the project; upload it again.")
-    scene_slots = {f"scene/{n}": ctx.project.takes.head(f"scene/{n}", ctx.branch) for n in sources}
+    # Each scene's part and its link to the scene before: an edit of a scene or a re-cut makes the cut stale.
+    scene_slots = {f"{kind}/{n}": ctx.project.takes.head(f"{kind}/{n}", ctx.branch) for n in sources
+                   for kind in ("scene", "after")}
     inputs = {t.slot: t.id for t in sources.values()} | {s: t.id for s, t in scene_slots.items() if t}
     recipe = {"step": "cut", "form": NORMAL_FORM, "settings": settings.model_dump(),
               "sources": [t.asset for t in sources.values()], "animatic": stand_ins,

@@ -44,6 +44,10 @@ def _commit(project: Project, old: Take, plan: StoryPlan, *, origin: str, note: 
     take = project.takes.add("story", payload=payload, origin=origin, parent=old.id, note=note, job=job,
                              provider=provider, cost_usd=cost)
     moves = {"story": take.id, **part_moves(project, take, branch=branch, job=job)}
+    # A scene that left the film takes its keyframe and clip heads with it, in the same undo group: the takes are
+    # kept, and undo puts the scene back whole.
+    gone = {s.scene_id for s in story_of(old).scenes} - {s.scene_id for s in plan.scenes}
+    moves |= {f"{kind}/{n}": None for n in gone for kind in ("keyframe", "clip")}
     project.takes.set_heads(moves, branch=branch, job=job, grp=None if job else f"edit:{uuid.uuid4().hex}")
     return take
 
@@ -53,6 +57,7 @@ def edit_story(project: Project, changes: dict[str, Any], *, branch: str | None 
     """Apply field changes to the plan (title, logline, style, palette, characters, scenes...) as a new take."""
     old = _head_story(project, branch)
     data = {**story_of(old).model_dump(), **changes}
+    data["scenes"] = with_ids(data.get("scenes") or [], first_free_scene_id(project, story_of(old)))
     try:
         plan = StoryPlan.model_validate(data)
     except ValidationError as err:
@@ -63,17 +68,39 @@ def edit_story(project: Project, changes: dict[str, Any], *, branch: str | None 
     for s in plan.scenes:
         unknown = [n for n in s.characters_present if n not in names]
         if unknown:
-            raise InputError(f"Scene {s.scene_id} lists {', '.join(unknown)}, who is not a character of the story.")
-    if [s.scene_id for s in plan.scenes] != list(range(1, len(plan.scenes) + 1)):
-        plan.scenes = [s.model_copy(update={"scene_id": i}) for i, s in enumerate(plan.scenes, start=1)]
+            raise InputError(f"Scene {plan.position(s.scene_id)} lists {', '.join(unknown)}, who is not a character "
+                             "of the story.")
     if plan == story_of(old):
         return old
     return _commit(project, old, plan, origin="edited", note=note, branch=branch)
 
 
+def first_free_scene_id(project: Project, plan: StoryPlan) -> int:
+    """An id no scene of this project has ever had, so a new scene never inherits the takes of a removed one."""
+    used = [int(slot.split("/", 1)[1]) for slot in project.takes.counts()
+            if slot.startswith("scene/") and slot.split("/", 1)[1].isdigit()]
+    return max([plan.next_scene_id(), *[n + 1 for n in used]])
+
+
+def with_ids(scenes: list[dict[str, Any]], first_free: int) -> list[dict[str, Any]]:
+    """Scene rows with their stable ids: a row that has one keeps it, a new row (or a second row claiming the same
+    id, e.g. a copied table row) gets the next free id."""
+    taken: set[int] = set()
+    fresh = max([first_free, *[int(r.get("scene_id") or 0) + 1 for r in scenes if isinstance(r.get("scene_id"), int)]])
+    out = []
+    for row in scenes:
+        sid = row.get("scene_id")
+        if not isinstance(sid, int) or sid < 1 or sid in taken:
+            sid, fresh = fresh, fresh + 1
+        taken.add(sid)
+        out.append({**row, "scene_id": sid})
+    return out
+
+
 def edit_scenes(project: Project, scenes: list[dict[str, Any]], *, branch: str | None = None) -> Take:
-    """The shot list as edited in a table: each row a scene; rows keep their order."""
-    rows = [{**row, "scene_id": i} for i, row in enumerate(scenes, start=1)]
+    """The shot list as edited in a table: each row a scene (with its `scene_id`, or none for a new row); rows
+    keep their order, which is the film's order."""
+    rows = with_ids(scenes, first_free_scene_id(project, story_of(_head_story(project, branch))))
     return edit_story(project, {"scenes": [Scene.model_validate(r).model_dump() for r in rows]}, branch=branch,
                       note="shot list edited")
 
@@ -85,7 +112,8 @@ def refine_story(ctx: Context, instruction: str) -> Take:
         raise InputError("Say how to change the story, e.g. \"make the owl grumpier\".")
     old = _head_story(ctx.project, ctx.branch)
     plan = story_of(old)
-    prompt = f"Revise this StoryPlan. Instruction: {instruction}\nKeep everything the instruction does not touch."
+    prompt = (f"Revise this StoryPlan. Instruction: {instruction}\nKeep everything the instruction does not touch. "
+              "Keep every scene's scene_id, even when scenes move; a new scene takes the largest id plus one.")
 
     def ask(text: str, again: bool):
         req = RefineRequest(plan=plan, instruction=instruction, prompt=text)
@@ -94,7 +122,7 @@ def refine_story(ctx: Context, instruction: str) -> Take:
                         fn=lambda: ctx.provider.refine_plan(req))
 
     checked, cost, asks = checked_plan(ask, prompt, scenes=None, aspect_ratio=plan.aspect_ratio, style=plan.style,
-                                       what="refined story")
+                                       what="refined story", ids_from=first_free_scene_id(ctx.project, plan))
     ctx.job.step_done(f"Refined: {instruction}")
     return _commit(ctx.project, old, checked.plan, origin="generated", note=instruction, branch=ctx.branch,
                    job=ctx.job_id, extra={"instruction": instruction, "notes": checked.notes, "asks": asks},

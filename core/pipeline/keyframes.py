@@ -2,9 +2,10 @@
 
 Up to three references go to the provider: the sheets of the characters
 present, then the previous scene's keyframe when there is room, so lighting
-and continuity carry from shot to shot. That chaining is also why changing
-keyframe N makes keyframe N+1 stale. A check per character drives targeted
-fix prompts, as for sheets.
+and continuity carry from shot to shot. That chaining is also why changing a
+keyframe makes the next one stale, and why a re-cut that gives a scene another
+predecessor does too (the `after/<id>` part). A check per character drives
+targeted fix prompts, as for sheets. `n` is always the scene's stable id.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from core.errors import InputError
 from core.models import Character
 from core.pipeline import prompts
 from core.pipeline.context import MAX_ATTEMPTS, Context, StepResult
-from core.pipeline.parts import part, scene_part
+from core.pipeline.parts import chain_part, part, scene_part
 from core.providers.base import CheckRequest, KeyframeRequest
 from core.store import Take
 
@@ -35,13 +36,15 @@ def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
         characters.append(char_take)
         refs.append((f"sheet/{name}", sheet))
     refs = refs[:MAX_REFERENCES]
-    previous = heads.head(f"keyframe/{n - 1}", ctx.branch) if n > 1 else None
+    chain = chain_part(ctx.project, n, ctx.branch)
+    before = chain.payload["after"]
+    previous = heads.head(f"keyframe/{before}", ctx.branch) if before is not None else None
     if previous is not None and len(refs) < MAX_REFERENCES:
-        refs.append((f"keyframe/{n - 1}", previous))
+        refs.append((f"keyframe/{before}", previous))
     roles = [r if r.startswith("sheet/") else "previous" for r, _ in refs]
     descriptions = [Character.model_validate(c.payload) for c in characters]
-    inputs = {f"scene/{n}": scene_take.id, "look": look.id, **{c.slot: c.id for c in characters},
-              **{r: t.id for r, t in refs}}
+    inputs = {f"scene/{n}": scene_take.id, "look": look.id, f"after/{n}": chain.id,
+              **{c.slot: c.id for c in characters}, **{r: t.id for r, t in refs}}
     scene_look = scene.model_dump(include={"title", "description", "characters_present", "setting", "camera",
                                            "mood", "action"})
     recipe = {"step": "keyframe", "provider": ctx.provider.name,

@@ -6,6 +6,13 @@ projected into `look`, `character/NAME` and `scene/N` slots, and downstream
 takes record those as their inputs. Editing scene 2's action then moves only
 `scene/2`'s head, and only what was made from scene 2 reports "needs regen".
 
+Scenes are addressed by their stable id, never by their position, so a re-cut
+(insert, move, remove) leaves every scene's `scene/<id>` part, keyframe and clip
+where they were. What a re-cut does change is which scene comes before which,
+and keyframes are chained to the previous scene's keyframe: that link is a part
+of its own, `after/<id>` ({"after": id of the scene before, or None}), so a
+keyframe whose predecessor changed reports "needs regen" and its clip does not.
+
 A part's take is its content: the same content reuses the same take (found by
 recipe), so re-syncing an unchanged story moves nothing and writes nothing.
 """
@@ -21,13 +28,19 @@ def parts_of(plan: StoryPlan) -> dict[str, dict]:
                                        "aspect_ratio": plan.aspect_ratio}}
     for c in plan.characters:
         parts[f"character/{c.name}"] = c.model_dump()
+    before = None
     for s in plan.scenes:
         parts[f"scene/{s.scene_id}"] = s.model_dump()
+        parts[f"after/{s.scene_id}"] = {"after": before}
+        before = s.scene_id
     return parts
 
 
+PART_KINDS = ("character/", "scene/", "after/")
+
+
 def is_part(slot: str) -> bool:
-    return slot == "look" or slot.startswith(("character/", "scene/"))
+    return slot == "look" or slot.startswith(PART_KINDS)
 
 
 def part_moves(project: Project, story: Take, *, branch: str | None = None,
@@ -74,6 +87,21 @@ def scene_part(project: Project, n: int, branch: str | None = None):
     if take is None:
         raise InputError(f"Scene {n} does not exist in the story; check the shot list.")
     return take, Scene.model_validate(take.payload)
+
+
+def chain_part(project: Project, scene_id: int, branch: str | None = None) -> Take:
+    """The head of `after/<id>`: which scene comes before this one. A project made before scenes had these links
+    gets them here, from its story (the in-place migration: nothing else about the project changes)."""
+    take = project.takes.head(f"after/{scene_id}", branch)
+    if take is None:
+        story = project.takes.head("story", branch)
+        if story is not None:
+            sync_parts(project, story, branch=branch)
+            take = project.takes.head(f"after/{scene_id}", branch)
+    if take is None:
+        from core.errors import InputError
+        raise InputError(f"Scene {scene_id} does not exist in the story; check the shot list.")
+    return take
 
 
 def part(project: Project, slot: str, branch: str | None = None) -> Take:

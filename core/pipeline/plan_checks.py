@@ -123,8 +123,12 @@ def _and(names: list[str]) -> str:
 
 
 def check_plan(draft: PlanDraft, *, scenes: int | None = None, aspect_ratio: str | None = None,
-               style: str | None = None) -> PlanCheck:
-    """Check `draft` against what was asked (`scenes`, `aspect_ratio`, `style`) and repair it into a StoryPlan."""
+               style: str | None = None, ids_from: int | None = None) -> PlanCheck:
+    """Check `draft` against what was asked (`scenes`, `aspect_ratio`, `style`) and repair it into a StoryPlan.
+
+    A fresh plan numbers its scenes 1 to N. A revision of an existing plan (`ids_from`: the first id no scene of
+    the project has had) keeps each scene's stable id, so its takes stay with it; only an id that is missing or
+    repeated is replaced, by a new one."""
     found: list[Finding] = []
 
     # -- characters -------------------------------------------------------------------------------------------
@@ -161,13 +165,25 @@ def check_plan(draft: PlanDraft, *, scenes: int | None = None, aspect_ratio: str
         found.append(Finding(f"The plan has {len(drafts)} scene{'s' * (len(drafts) != 1)} and {scenes} were "
                              "asked for", f"kept {len(drafts)}"))
     ids = [s.scene_id for s in drafts]
-    if ids != list(range(1, len(drafts) + 1)):
-        found.append(Finding(f"Scene ids are {', '.join(map(str, ids))} instead of 1 to {len(drafts)} in order",
-                             "renumbered by position"))
+    if ids_from is None:
+        if ids != list(range(1, len(drafts) + 1)):
+            found.append(Finding(f"Scene ids are {', '.join(map(str, ids))} instead of 1 to {len(drafts)} in order",
+                                 "renumbered by position"))
+        ids = list(range(1, len(drafts) + 1))
+    else:
+        seen_ids: set[int] = set()
+        fresh = max([ids_from, *[i + 1 for i in ids]])
+        for k, sid in enumerate(ids):
+            if sid < 1 or sid in seen_ids:
+                found.append(Finding(f"Scene {k + 1} has the id {sid}, " + ("which another scene has" if sid >= 1
+                                                                              else "which is not an id"),
+                                     f"given the new id {fresh}"))
+                ids[k], fresh = fresh, fresh + 1
+            seen_ids.add(ids[k])
 
     # -- each scene -------------------------------------------------------------------------------------------
     scene_list: list[Scene] = []
-    for n, s in enumerate(drafts, start=1):
+    for n, (s, sid) in enumerate(zip(drafts, ids), start=1):
         present: list[str] = []
         for written in s.characters_present:
             name = cast.resolve(written)
@@ -197,7 +213,7 @@ def check_plan(draft: PlanDraft, *, scenes: int | None = None, aspect_ratio: str
         audio = audio if audio in CLIP_AUDIO else "keep"
         title = " ".join(s.title.split()) or f"Scene {n}"
         scene_list.append(Scene(
-            scene_id=n, title=title, description=" ".join(s.description.split()), characters_present=present,
+            scene_id=sid, title=title, description=" ".join(s.description.split()), characters_present=present,
             setting=" ".join(s.setting.split()) or (scene_list[-1].setting if scene_list else title),
             camera=" ".join(s.camera.split()).lower() or "static", mood=" ".join(s.mood.split()),
             action=" ".join(s.action.split()), duration_seconds=whole, transition=transition,
@@ -238,7 +254,7 @@ def _hex(value: str) -> str:
 
 def remaining(plan: StoryPlan) -> list[str]:
     """The notes a valid plan still earns (a hand edit's plan: descriptions under 80 words)."""
-    return check_plan(PlanDraft.of(plan), aspect_ratio=plan.aspect_ratio).notes
+    return check_plan(PlanDraft.of(plan), aspect_ratio=plan.aspect_ratio, ids_from=plan.next_scene_id()).notes
 
 
 def reask_prompt(prompt: str, draft: PlanDraft, problems: list[str]) -> str:

@@ -6,6 +6,14 @@ keyframe is accepted, to a small pool, so clips overlap the rest of the
 keyframe chain instead of waiting for all of it. The cut waits for every clip.
 If a step fails, running steps finish (their takes are kept), nothing new
 starts, and the first error is raised for the job to record.
+
+`run_film` brings everything up to date, the whole chain: a new keyframe makes
+the next one stale, so it is made again too, to the end of the film.
+`regenerate_stale` does what the person sees listed as "needs regen" when they
+press it, and nothing further: each stale (or missing) sheet, keyframe and clip
+once, the clip of any keyframe it remakes, then the script and the cut. A
+keyframe that becomes stale only because of this run's work is left flagged for
+the person to decide. Scenes are named by their stable ids throughout.
 """
 from __future__ import annotations
 
@@ -54,15 +62,44 @@ def run_film(ctx: Context, *, concept: str | None = None, scenes: int | None = N
 
 
 def regenerate_scene(ctx: Context, scene: int) -> dict:
-    """New keyframe and clip takes for one scene, then a new cut; nothing else moves."""
+    """New keyframe and clip takes for one scene (by its id), then a new cut; nothing else moves."""
     story = current_story(ctx)
     plan = story_of(story)
-    if not 1 <= scene <= len(plan.scenes):
-        raise InputError(f"Scene {scene} does not exist: the story has scenes 1 to {len(plan.scenes)}.")
+    if scene not in {s.scene_id for s in plan.scenes}:
+        raise InputError(f"Scene id {scene} is not in the story (its scenes have ids "
+                         f"{', '.join(str(s.scene_id) for s in plan.scenes)}).")
+    sync_parts(ctx.project, story, branch=ctx.branch, job=ctx.job_id)
     ctx.job.plan_units(3)
     make_keyframe(ctx, scene, regenerate=True)
     make_clip(ctx, scene, regenerate=True)
     return _cut_and_export(ctx, story, export_settings(ctx.project))
+
+
+def regenerate_stale(ctx: Context) -> dict:
+    """Remake what needs regen now (see the module docstring), then the script and the cut."""
+    from core.pipeline.status import missing_media, stale_slots
+
+    story = current_story(ctx)
+    sync_parts(ctx.project, story, branch=ctx.branch, job=ctx.job_id)
+    plan = story_of(story)
+    todo = stale_slots(ctx.project, ctx.branch) | missing_media(ctx.project, ctx.branch)
+    sheets = [c.name for c in plan.characters if f"sheet/{c.name}" in todo]
+    scenes = [s.scene_id for s in plan.scenes if {f"keyframe/{s.scene_id}", f"clip/{s.scene_id}"} & todo]
+    ctx.job.plan_units(len(sheets) + 2 * len(scenes) + 2)
+    with cf.ThreadPoolExecutor(SHEET_WORKERS, thread_name_prefix="sheet") as pool:
+        for f in [pool.submit(make_sheet, ctx, name) for name in sheets]:
+            f.result()
+    for n in scenes:
+        remade = False
+        if f"keyframe/{n}" in todo:
+            before = ctx.project.takes.head(f"keyframe/{n}", ctx.branch)
+            remade = make_keyframe(ctx, n).id != (before.id if before else None)  # the clip follows (free if same)
+        if f"clip/{n}" in todo or remade:
+            make_clip(ctx, n)
+    write_script(ctx, story)
+    result = _cut_and_export(ctx, story, export_settings(ctx.project))
+    return {**result, "regenerated": sorted(todo & {f"{k}/{n}" for n in scenes for k in ("keyframe", "clip")}
+                                            | {f"sheet/{s}" for s in sheets})}
 
 
 def _make_media(ctx: Context, story: Take) -> None:

@@ -20,13 +20,13 @@ def render_script(ctx: Context, story: Take, keyframes: dict[int, Take]) -> str:
                   f"Personality: {', '.join(c.personality_cues)}", ""]
     lines += ["## Scenes", ""]
     total = 0
-    for s in plan.scenes:
+    for position, s in enumerate(plan.scenes, start=1):
         total += s.duration_seconds
-        lines += [f"### {s.scene_id}. {s.title} ({s.duration_seconds}s, then {s.transition})", ""]
+        lines += [f"### {position}. {s.title} ({s.duration_seconds}s, then {s.transition})", ""]
         kf = keyframes.get(s.scene_id)
         if kf is not None and kf.asset:
             rel = ctx.project.assets.path(kf.asset).relative_to(ctx.project.path).as_posix()
-            lines += [f"![Keyframe {s.scene_id}]({rel})", ""]
+            lines += [f"![Keyframe {position}]({rel})", ""]
         lines += [f"- **Setting:** {s.setting}", f"- **Camera:** {s.camera}", f"- **Mood:** {s.mood}",
                   f"- **Action:** {s.action}", f"- **Characters:** {', '.join(s.characters_present) or '—'}", ""]
         if s.description:

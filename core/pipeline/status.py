@@ -32,7 +32,8 @@ def planned_slots(project: Project, branch: str) -> list[str]:
 def status(project: Project, branch: str | None = None) -> dict:
     branch = branch or project.branch
     heads = project.takes.heads(branch)
-    stale = stale_slots(project, branch, heads)
+    # "stale" is "needs regen": a take made from inputs that moved, or a sheet, keyframe or clip not made yet.
+    stale = stale_slots(project, branch, heads) | missing_media(project, branch)
     counts = project.takes.counts()
     slots = []
     for slot in planned_slots(project, branch):
@@ -64,6 +65,9 @@ def status(project: Project, branch: str | None = None) -> dict:
         "title": story_of(story).title if story else None,
         # What the plan check repaired or kept in the story (and the planner was asked again about), one line each.
         "plan_notes": list((story.payload or {}).get("notes", [])) if story else [],
+        # The film's order: position (what --scene counts) -> the scene's stable id (what its slots are named by).
+        "scenes": [{"position": i, "id": s.scene_id, "title": s.title}
+                   for i, s in enumerate(story_of(story).scenes, start=1)] if story else [],
         "slots": slots,
         "calls": {**project.calls.totals(), "by_slot": by_slot},
         "costs": costs,
@@ -72,6 +76,16 @@ def status(project: Project, branch: str | None = None) -> dict:
         # Renders bought and not yet collected (the run waiting for them stopped); the next run collects them.
         "renders_waiting": project.calls.waiting(),
     }
+
+
+MEDIA_KINDS = ("sheet/", "keyframe/", "clip/")
+
+
+def missing_media(project: Project, branch: str | None = None) -> set[str]:
+    """Sheets, keyframes and clips the story calls for that have no take yet (a new scene's, say)."""
+    heads = project.takes.head_ids(branch)
+    return {s for s in planned_slots(project, branch or project.branch)
+            if s.startswith(MEDIA_KINDS) and s not in heads}
 
 
 def stale_slots(project: Project, branch: str | None = None, heads: dict | None = None) -> set[str]:

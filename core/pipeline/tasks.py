@@ -49,6 +49,7 @@ def keyframe(ctx: Context, scene: int, regenerate: bool = False) -> dict:
 
 KINDS: dict[str, Callable[..., dict]] = {
     "plan": plan, "refine": refine, "sheets": sheets, "keyframe": keyframe,
-    "make": run.run_film, "regenerate": run.regenerate_scene, "export": run.export,
+    "make": run.run_film, "regenerate": run.regenerate_scene, "regenerate_stale": run.regenerate_stale,
+    "export": run.export,
     **lab.JOB_KINDS,  # upscale, interpolate, blend
 }

@@ -58,7 +58,7 @@ def refine_offline(plan: StoryPlan, instruction: str) -> StoryPlan:
 
     if re.search(r"\badd (a|one|another) scene\b", low):
         last = dict(data["scenes"][-1])
-        last.update(scene_id=len(data["scenes"]) + 1, title="Epilogue", mood="gentle",
+        last.update(scene_id=plan.next_scene_id(), title="Epilogue", mood="gentle",
                     description=f"A last look back at {last['setting'].split(',')[0]}.", camera="pull back")
         data["scenes"].append(last)
         return StoryPlan.model_validate(data)
@@ -68,9 +68,7 @@ def refine_offline(plan: StoryPlan, instruction: str) -> StoryPlan:
         n = int(m.group(2))
         if not 1 <= n <= len(data["scenes"]) or len(data["scenes"]) == 1:
             raise ProviderError(f"Scene {n} cannot be removed: the story has scenes 1 to {len(data['scenes'])}.")
-        del data["scenes"][n - 1]
-        for i, s in enumerate(data["scenes"], start=1):
-            s["scene_id"] = i
+        del data["scenes"][n - 1]  # the others keep their ids, and with them their takes
         return StoryPlan.model_validate(data)
 
     if re.search(r"\b(shorter|longer)\b", low) and not re.search(r"\bmake (the |scene )", low):

@@ -1,0 +1,83 @@
+"""Re-cutting the film: insert a scene, move one, remove one, duplicate one.
+
+Why this works without renumbering anything: a scene is addressed by its stable
+id (`keyframe/<id>`), and its place in the film is only its position in the
+plan. Each operation is one story edit (one take, one undo group, like any hand
+edit), so a moved scene keeps every take it had, and what becomes stale is only
+what really changed: an inserted or duplicated scene has no keyframe or clip yet;
+the scene that now follows another one has a stale keyframe (keyframes are
+chained, through its `after/<id>` part); the cut and the script list the scenes.
+
+Positions here are 1-based, as people count them; `after=0` inserts at the start.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import InputError
+from core.models import Scene
+from core.pipeline.edits import _head_story, edit_story, first_free_scene_id
+from core.pipeline.plan import story_of
+from core.store import Project, Take
+
+
+def _positions(project: Project, branch: str | None) -> tuple[Take, list[Scene]]:
+    story = _head_story(project, branch)
+    return story, list(story_of(story).scenes)
+
+
+def _check(position: int, scenes: list, *, what: str, allow_zero: bool = False) -> None:
+    low = 0 if allow_zero else 1
+    if not low <= position <= len(scenes):
+        raise InputError(f"{what} {position} is out of range: the film has scenes 1 to {len(scenes)}"
+                         + (" (0 = before the first)" if allow_zero else "") + ".")
+
+
+def _commit(project: Project, scenes: list[Scene], note: str, branch: str | None) -> Take:
+    return edit_story(project, {"scenes": [s.model_dump() for s in scenes]}, branch=branch, note=note)
+
+
+def insert_scene(project: Project, *, after: int, fields: dict[str, Any] | None = None,
+                 branch: str | None = None) -> Take:
+    """A new scene at position `after + 1`. Unset fields follow the scene before it (setting, characters, mood,
+    look of the shot), so the new shot continues the one it follows; the title says it is new."""
+    story, scenes = _positions(project, branch)
+    _check(after, scenes, what="--after", allow_zero=True)
+    model = scenes[after - 1] if after else scenes[0]
+    base = {"title": "New scene", "setting": model.setting, "characters_present": list(model.characters_present),
+            "mood": model.mood, "camera": "static", "action": "", "description": "", "subtitle": "",
+            "duration_seconds": 5}
+    new = Scene.model_validate({**base, **{k: v for k, v in (fields or {}).items() if v is not None},
+                                "scene_id": first_free_scene_id(project, story_of(story))})
+    scenes.insert(after, new)
+    return _commit(project, scenes, f"inserted scene {after + 1} ({new.title})", branch)
+
+
+def move_scene(project: Project, position: int, *, to: int, branch: str | None = None) -> Take:
+    story, scenes = _positions(project, branch)
+    _check(position, scenes, what="Scene")
+    _check(to, scenes, what="--to")
+    if position == to:
+        return story
+    scene = scenes.pop(position - 1)
+    scenes.insert(to - 1, scene)
+    return _commit(project, scenes, f"moved scene {position} to {to}", branch)
+
+
+def remove_scene(project: Project, position: int, *, branch: str | None = None) -> Take:
+    story, scenes = _positions(project, branch)
+    _check(position, scenes, what="Scene")
+    if len(scenes) == 1:
+        raise InputError("The film has one scene; a film needs at least one, so it cannot be removed.")
+    gone = scenes.pop(position - 1)
+    return _commit(project, scenes, f"removed scene {position} ({gone.title})", branch)
+
+
+def duplicate_scene(project: Project, position: int, *, branch: str | None = None) -> Take:
+    """A copy of the scene right after it, with an id of its own (so its keyframe and clip are its own)."""
+    story, scenes = _positions(project, branch)
+    _check(position, scenes, what="Scene")
+    source = scenes[position - 1]
+    copy = source.model_copy(update={"scene_id": first_free_scene_id(project, story_of(story))})
+    scenes.insert(position, copy)
+    return _commit(project, scenes, f"duplicated scene {position}", branch)
