@@ -16,6 +16,10 @@ Choices, and why:
   take's lineage, staleness check and restore target is present. Assets are
   those the included takes point at, plus any asset hash named in their
   payloads (a cut lists its normalized parts, a step its attempts).
+* Rows are read and written through the store's own classes (`rows()` and
+  `load()`), whose columns come from the tables themselves: a column a later
+  migration adds travels without a change here, and an older bundle that lacks
+  it imports with the column's default.
 * Take ids are kept: the import is always a new, empty project, so ids cannot
   collide and heads, `inputs` and `parent` links stay valid without rewriting.
   `takes.job` is cleared on import because job rows are local history that is
@@ -58,7 +62,7 @@ from core import __version__
 from core.errors import InputError
 from core.store import DB_NAME, Project
 from core.store.assets import MIMES, now
-from core.store.calls import canonical
+from core.store.assets import relpath as asset_name
 from core.store.takes import _BRANCH_RE, ORIGINS
 
 FORMAT = "dailies-bundle"
@@ -77,16 +81,6 @@ _HASH_IN_TEXT = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
 _PORTABLE_SETTING = re.compile(r"^(approved/[A-Za-z0-9][A-Za-z0-9._-]{0,39}|budget_usd|provider|models/[\w.-]{1,40})$")
 _CHUNK = 1 << 20
 _PACKED = {"png", "jpg", "webp", "mp4", "m4a", "mp3", "ogg"}  # already compressed formats
-_TAKE_COLUMNS = ("id", "slot", "parent", "payload", "asset", "inputs", "origin", "provider", "model", "recipe",
-                 "variant", "score", "cost_usd", "job", "note", "created")
-_ASSET_COLUMNS = ("hash", "ext", "mime", "bytes", "width", "height", "duration", "created")
-_CALL_COLUMNS = ("slot", "provider", "operation", "model", "prompt", "params", "inputs", "key", "outcome", "error",
-                 "output_asset", "result", "latency_s", "cost_usd", "created")
-
-
-def asset_name(digest: str, ext: str) -> str:
-    """The path of an asset inside a project folder and inside a bundle."""
-    return f"assets/{digest[:2]}/{digest}.{ext}"
 
 
 # -- export ----------------------------------------------------------------------------------------
@@ -153,18 +147,15 @@ def _manifest(project: Project, branch: str | None) -> dict:
     if own:
         db.conn.execute("BEGIN")  # one read snapshot while jobs may be writing
     try:
-        branches = {r["name"]: r for r in db.query("SELECT name, parent, created FROM branches ORDER BY created, name")}
+        branches = {r["name"]: r for r in project.takes.branch_rows()}
         if branch is not None and branch not in branches:
             raise InputError(f"There is no branch {branch!r} to export; branches: {', '.join(branches)}.")
         names = [branch] if branch is not None else list(branches)
-        heads = {b: {r["slot"]: r["take"] for r in db.query(
-            "SELECT slot, take FROM heads WHERE branch = ? ORDER BY slot", [b])} for b in names}
         settings = {r["key"]: json.loads(r["value"]) for r in db.query("SELECT key, value FROM settings")}
-        takes = {r["id"]: r for r in db.query("SELECT * FROM takes ORDER BY id")}
-        assets = {r["hash"]: r for r in db.query("SELECT * FROM assets")}
-        derived = list(db.query("SELECT source, kind, asset FROM derived ORDER BY source, kind"))
-        calls = list(db.query("SELECT calls.*, jobs.branch AS job_branch FROM calls "
-                              "LEFT JOIN jobs ON jobs.id = calls.job ORDER BY calls.id"))
+        takes = {r["id"]: r for r in project.takes.rows()}
+        assets = {r["hash"]: r for r in project.assets.rows()}
+        derived = project.derived.rows()
+        calls = project.calls.rows()
     finally:
         if own:
             db.conn.execute("COMMIT")
@@ -173,7 +164,7 @@ def _manifest(project: Project, branch: str | None) -> dict:
     if branch is None:
         keep = set(takes)
     else:
-        roots = [*heads[branch].values(), *([approved[branch]] if approved[branch] in takes else [])]
+        roots = [*branches[branch]["heads"].values(), *([approved[branch]] if approved[branch] in takes else [])]
         keep = _closure(roots, takes)
 
     used: set[str] = set()
@@ -181,12 +172,17 @@ def _manifest(project: Project, branch: str | None) -> dict:
         t = takes[tid]
         if t["asset"]:
             used.add(t["asset"])
-        if t["payload"]:
-            used.update(h for h in _HASH_IN_TEXT.findall(t["payload"]) if h in assets)
+        if t["payload"] is not None:
+            used.update(h for h in _HASH_IN_TEXT.findall(json.dumps(t["payload"])) if h in assets)
     slots = {takes[tid]["slot"] for tid in keep}
     carried = [c for c in calls if branch is None or c["job_branch"] == branch
                or (c["job_branch"] is None and c["slot"] in slots)]
     used.update(c["output_asset"] for c in carried if c["output_asset"] in assets)
+    # Render products cached under a recipe of what made them (soundtracks, transitions, cards) travel too, so an
+    # export after an import reuses them instead of rendering again; products of included assets (normalized
+    # clips, animatics) travel with those assets.
+    cache = [d for d in derived if d["asset"] in assets and (d["source"] in used or d["source"] not in assets)]
+    used.update(d["asset"] for d in cache)
     portable = {k: v for k, v in settings.items() if _PORTABLE_SETTING.match(k)
                 and not (k.startswith("approved/") and (k[9:] not in names or v not in keep))}
     current = project.branch if project.branch in names else names[0]
@@ -197,13 +193,12 @@ def _manifest(project: Project, branch: str | None) -> dict:
         "dailies_version": __version__,
         "project": {"name": project.name, "created": settings.get("created")},
         "current_branch": current,
-        "branches": [{"name": b, "parent": branches[b]["parent"] if branches[b]["parent"] in names else None,
-                      "created": branches[b]["created"], "heads": heads[b]} for b in names],
+        "branches": [{**branches[b], "parent": branches[b]["parent"] if branches[b]["parent"] in names else None}
+                     for b in names],
         "settings": portable,
-        "takes": [_take_out(takes[i]) for i in sorted(keep)],
-        "assets": [{**{c: assets[h][c] for c in _ASSET_COLUMNS}, "file": asset_name(h, assets[h]["ext"])}
-                   for h in sorted(used)],
-        "derived": [d for d in derived if d["source"] in used and d["asset"] in used],
+        "takes": [takes[i] for i in sorted(keep)],
+        "assets": [{**assets[h], "file": asset_name(h, assets[h]["ext"])} for h in sorted(used)],
+        "derived": cache,
         "calls": [_call_out(c, assets) for c in carried],
     }
 
@@ -217,26 +212,16 @@ def _closure(roots: Iterable[int], takes: dict[int, dict]) -> set[int]:
             continue
         keep.add(tid)
         t = takes[tid]
-        links = [t["parent"], *json.loads(t["inputs"] or "{}").values()]
+        links = [t["parent"], *(t["inputs"] or {}).values()]
         todo.extend(i for i in links if isinstance(i, int) and i in takes and i not in keep)
     return keep
 
 
 def _call_out(row: dict, assets: dict) -> dict:
-    c = {k: row[k] for k in _CALL_COLUMNS}
-    c["params"] = json.loads(row["params"] or "{}")
-    c["inputs"] = json.loads(row["inputs"] or "[]")
-    c["result"] = json.loads(row["result"]) if row["result"] is not None else None
+    c = {k: v for k, v in row.items() if k != "job_branch"}
     if c["output_asset"] not in assets:
         c["output_asset"] = None  # a row whose output file was never stored (an error, a structured answer)
     return c
-
-
-def _take_out(row: dict) -> dict:
-    t = {c: row[c] for c in _TAKE_COLUMNS}
-    t["payload"] = json.loads(row["payload"]) if row["payload"] is not None else None
-    t["inputs"] = json.loads(row["inputs"] or "{}")
-    return t
 
 
 # -- import ----------------------------------------------------------------------------------------
@@ -511,32 +496,12 @@ def _write_rows(root: Path, manifest: dict, plan: dict, dest: Path) -> None:
     try:
         with project.conns.transaction() as db:
             db.execute("PRAGMA defer_foreign_keys = ON")
-            for a in plan["assets"].values():
-                db.execute(f"INSERT INTO assets ({', '.join(_ASSET_COLUMNS)}) VALUES ({', '.join('?' * 8)})",
-                           [a[c] for c in _ASSET_COLUMNS])
-            for tid in sorted(plan["takes"]):
-                t = plan["takes"][tid]
-                row = {c: t.get(c) for c in _TAKE_COLUMNS}
-                row["payload"] = json.dumps(t["payload"], sort_keys=True) if t.get("payload") is not None else None
-                row["inputs"] = json.dumps(t["inputs"], sort_keys=True)
-                row["job"] = None  # job rows are this machine's history; not carried
-                db.execute(f"INSERT INTO takes ({', '.join(_TAKE_COLUMNS)}) VALUES ({', '.join('?' * 16)})",
-                           [row[c] for c in _TAKE_COLUMNS])
-            for name, b in plan["branches"].items():
-                parent = b["parent"] if b["parent"] in plan["branches"] else None
-                db.execute("INSERT OR REPLACE INTO branches (name, parent, created) VALUES (?, ?, ?)",
-                           [name, parent, b["created"]])
-                for slot, tid in b["heads"].items():
-                    db.execute("INSERT INTO heads (branch, slot, take) VALUES (?, ?, ?)", [name, slot, tid])
-            for d in plan["derived"]:
-                db.execute("INSERT OR IGNORE INTO derived (source, kind, asset) VALUES (?, ?, ?)",
-                           [d["source"], d["kind"], d["asset"]])
-            for c in plan["calls"]:  # job rows are not carried: job stays NULL
-                row = {k: c.get(k) for k in _CALL_COLUMNS}
-                row.update(params=canonical(c["params"]), inputs=canonical(c["inputs"]),
-                           result=canonical(c["result"]) if c.get("result") is not None else None)
-                db.execute(f"INSERT INTO calls ({', '.join(_CALL_COLUMNS)}) VALUES ({', '.join('?' * 15)})",
-                           [row[k] for k in _CALL_COLUMNS])
+            project.assets.load(list(plan["assets"].values()))
+            project.takes.load([plan["takes"][tid] for tid in sorted(plan["takes"])])  # job rows are not carried
+            project.takes.load_branches([{**b, "name": name, "parent": b["parent"] if b["parent"] in plan["branches"]
+                                          else None} for name, b in plan["branches"].items()])
+            project.derived.load(plan["derived"])
+            project.calls.load(plan["calls"])
             settings = {**plan["settings"], "name": plan["name"] or dest.name,
                         "branch": manifest["current_branch"],
                         "imported": {"bundle_created": manifest.get("created"),

@@ -10,8 +10,6 @@ answer, a resumed job repeats no provider call that had finished.
 """
 from __future__ import annotations
 
-import json
-import os
 import threading
 import time
 import traceback
@@ -21,13 +19,7 @@ from typing import Any
 from core.errors import Cancelled, ConfigError, DailiesError, InputError
 from core.pipeline.context import Context, JobHandle
 from core.pipeline.tasks import KINDS
-from core.store.assets import now
-
-STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
-ACTIVE = ("queued", "running")
-_live: dict[tuple[str, int], threading.Thread] = {}  # (project path, job id) -> thread, in this process
-_live_lock = threading.Lock()
-
+from core.store.jobs import ACTIVE, RESUMABLE, STATUSES, hold  # noqa: F401 - re-exported for callers
 
 class DurableJob(JobHandle):
     """A JobHandle whose progress and cancel flag live in the job's row."""
@@ -40,60 +32,28 @@ class DurableJob(JobHandle):
 
     def report(self, fraction: float, message: str) -> None:
         self.message = message
-        self.project.db.execute("UPDATE jobs SET progress = ?, message = ? WHERE id = ?",
-                                [round(fraction, 4), message, self.id])
+        self.project.jobs.progress(self.id, fraction, message)
         if self.on_report:
             self.on_report(fraction, message)
 
     def cancel_requested(self) -> bool:
-        row = next(self.project.db.query("SELECT cancel FROM jobs WHERE id = ?", [self.id]))
-        return bool(row["cancel"])
-
-
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        return self.project.jobs.cancel_requested(self.id)
 
 
 def mark_interrupted(project) -> list[int]:
-    """Jobs left queued/running by a process that is gone (or by this one, without a thread) are interrupted."""
-    ids = []
-    for row in project.db.query("SELECT id, pid FROM jobs WHERE status IN ('queued', 'running')"):
-        mine = row["pid"] == os.getpid()
-        with _live_lock:
-            has_thread = (str(project.path), row["id"]) in _live
-        if (mine and not has_thread) or (not mine and not _pid_alive(row["pid"])):
-            project.db.execute("UPDATE jobs SET status = 'interrupted', finished = ?, message = ? WHERE id = ?",
-                               [now(), "Interrupted: the process running it stopped. Resume to finish.", row["id"]])
-            ids.append(row["id"])
-    return ids
+    return project.jobs.mark_interrupted()
 
 
 def get(project, job_id: int) -> dict:
-    rows = list(project.db.query("SELECT * FROM jobs WHERE id = ?", [job_id]))
-    if not rows:
-        raise InputError(f"Job {job_id} does not exist in this project.")
-    row = rows[0]
-    row["params"] = json.loads(row["params"])
-    row["result"] = json.loads(row["result"]) if row["result"] else None
-    return row
+    return project.jobs.get(job_id)
 
 
 def recent(project, limit: int = 20) -> list[dict]:
-    return [get(project, r["id"]) for r in project.db.query("SELECT id FROM jobs ORDER BY id DESC LIMIT ?", [limit])]
+    return project.jobs.recent(limit)
 
 
 def active(project) -> list[dict]:
-    mark_interrupted(project)
-    return [get(project, r["id"]) for r in project.db.query(
-        "SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY id")]
+    return project.jobs.active()
 
 
 def submit(project, kind: str, params: dict[str, Any], *, provider: str = "offline",
@@ -114,68 +74,59 @@ def submit(project, kind: str, params: dict[str, Any], *, provider: str = "offli
     from core.providers import get_provider
     get_provider(provider)  # fail now, in the caller, on an unknown provider or a missing key
     branch = branch or project.branch
-    cur = project.db.execute(
-        "INSERT INTO jobs (kind, branch, status, params, pid, resumed_from, created, message) "
-        "VALUES (?, ?, 'queued', ?, ?, ?, ?, 'Queued')",
-        [kind, branch, json.dumps({"provider": provider, **({"models": models} if models else {}), **params}),
-         os.getpid(), resumed_from, now()])
-    job_id = cur.lastrowid
-    key = (str(project.path), job_id)
+    job_id = project.jobs.insert(kind, branch=branch, resumed_from=resumed_from,
+                                 params={"provider": provider, **({"models": models} if models else {}), **params})
+    release = hold(str(project.conns.path), job_id)  # live before its thread exists: never seen as orphaned
     if not background:
-        with _live_lock:
-            _live[key] = threading.current_thread()
-        _execute(project, job_id, on_report)
+        try:
+            _execute(project, job_id, on_report)
+        finally:
+            release()
         return job_id
-    t = threading.Thread(target=_execute, args=(project, job_id, on_report), name=f"job-{job_id}", daemon=True)
-    with _live_lock:
-        _live[key] = t
-    t.start()
+
+    def run():
+        try:
+            _execute(project, job_id, on_report)
+        finally:
+            release()
+    threading.Thread(target=run, name=f"job-{job_id}", daemon=True).start()
     return job_id
 
 
 def _execute(project, job_id: int, on_report=None) -> None:
     from core.providers import get_provider
 
-    key = (str(project.path), job_id)
+    rows = project.jobs
     job = DurableJob(project, job_id)
     job.on_report = on_report
     try:
-        row = get(project, job_id)
+        row = rows.get(job_id)
         params = dict(row["params"])
         name = params.pop("provider", "offline")
         models = {**(project.setting(f"models/{name}") or {}), **params.pop("models", {})}
         provider = get_provider(name, models=models or None)
-        project.db.execute("UPDATE jobs SET status = 'running', started = ?, message = 'Starting' WHERE id = ?",
-                           [now(), job_id])
+        rows.started(job_id)
         job.say(f"Checking {name}: key and models")
         provider.preflight()  # a rejected key or a retired model stops the job before any paid call
         ctx = Context(project=project, provider=provider, job=job, branch=row["branch"])
-        result = KINDS[row["kind"]](ctx, **params)
-        project.db.execute("UPDATE jobs SET status = 'succeeded', progress = 1, finished = ?, result = ?, "
-                           "message = 'Done' WHERE id = ?", [now(), json.dumps(result), job_id])
+        rows.succeeded(job_id, KINDS[row["kind"]](ctx, **params))
     except Cancelled as err:
-        project.db.execute("UPDATE jobs SET status = 'cancelled', finished = ?, message = ? WHERE id = ?",
-                           [now(), str(err), job_id])
+        rows.cancelled(job_id, str(err))
     except DailiesError as err:  # bad input stays bad input: the CLI exits 2 for it, as it would before a job
-        kind = "input" if isinstance(err, (InputError, ConfigError)) else "failed"
-        project.db.execute("UPDATE jobs SET status = 'failed', finished = ?, error = ?, error_kind = ?, message = ?, "
-                           "step = ? WHERE id = ?", [now(), str(err), kind, f"Failed: {err}", job.message, job_id])
+        rows.failed(job_id, error=str(err), kind="input" if isinstance(err, (InputError, ConfigError)) else "failed",
+                    message=f"Failed: {err}", step=job.message)
     except Exception as err:  # noqa: BLE001 - a bug: keep the trace in the row, show one line
-        project.db.execute("UPDATE jobs SET status = 'failed', finished = ?, error = ?, message = ?, step = ? "
-                           "WHERE id = ?", [now(), traceback.format_exc(),
-                                            f"Failed unexpectedly: {type(err).__name__}: {err}", job.message, job_id])
-    finally:
-        with _live_lock:
-            _live.pop(key, None)
+        rows.failed(job_id, error=traceback.format_exc(), kind="bug",
+                    message=f"Failed unexpectedly: {type(err).__name__}: {err}", step=job.message)
 
 
 def cancel(project, job_id: int) -> None:
-    project.db.execute("UPDATE jobs SET cancel = 1 WHERE id = ? AND status IN ('queued', 'running')", [job_id])
+    project.jobs.cancel(job_id)
 
 
 def resume(project, job_id: int, **kw) -> int:
     row = get(project, job_id)
-    if row["status"] not in ("interrupted", "failed", "cancelled"):
+    if row["status"] not in RESUMABLE:
         raise InputError(f"Job {job_id} is {row['status']}; only interrupted, failed or cancelled jobs resume.")
     params = dict(row["params"])
     provider = params.pop("provider", "offline")

@@ -164,6 +164,19 @@ def image_info(data: bytes, *, name: str = "the image") -> tuple[str, int, int]:
     return IMAGE_FORMATS[fmt], w, h
 
 
+def load_image(data: bytes):
+    """Image bytes as an upright RGB PIL image: EXIF orientation applied, transparency flattened onto white
+    (transparent pixels would turn black in a plain convert; a cut-out reads better on white)."""
+    from PIL import Image, ImageOps
+
+    img = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        img = Image.new("RGB", rgba.size, (255, 255, 255))
+        img.paste(rgba, mask=rgba.getchannel("A"))
+    return img.convert("RGB")
+
+
 def frame_png(path: str | Path, *, at: str = "last") -> bytes:
     """One frame of a video as PNG bytes: the first, or the last (seeking from the end, no full decode)."""
     import tempfile

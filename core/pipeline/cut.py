@@ -59,9 +59,7 @@ def animatic(project: Project, keyframe: Take, scene: Scene) -> str:
     hit = project.derived.get(key, ANIMATIC_FORM)
     if hit:
         return hit[0]
-    from core.providers.offline_art import load_image
-
-    data = render_move(load_image(project.assets.read(keyframe.asset)), scene.camera, scene.duration_seconds,
+    data = render_move(media.load_image(project.assets.read(keyframe.asset)), scene.camera, scene.duration_seconds,
                        mood=scene.mood, label="ANIMATIC")
     asset = project.assets.put(data, "mp4")
     project.derived.put(key, ANIMATIC_FORM, asset)

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from core.errors import InputError
 from core.models import Scene, StoryPlan
 from core.pipeline.context import Context
-from core.pipeline.parts import part_moves
+from core.pipeline.parts import part_moves, sync_parts
 from core.pipeline.plan import checked_plan, story_of
 from core.pipeline.plan_checks import remaining
 from core.providers.base import RefineRequest
@@ -38,6 +38,9 @@ def _head_story(project: Project, branch: str | None) -> Take:
 def _commit(project: Project, old: Take, plan: StoryPlan, *, origin: str, note: str | None,
             branch: str | None, job: int | None = None, extra: dict[str, Any] | None = None,
             provider: str | None = None, cost: float = 0.0) -> Take:
+    # The parts of the story being changed are in place first (an older project gets its scene links here), so
+    # the change is measured against them.
+    sync_parts(project, old, branch=branch, job=job)
     # What belonged to the old take alone (its instruction, its check's notes) does not carry over.
     kept = {k: v for k, v in old.payload.items() if k not in ("instruction", "notes", "asks")}
     payload = {**kept, "plan": plan.model_dump(), "notes": remaining(plan), **(extra or {})}

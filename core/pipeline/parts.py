@@ -73,9 +73,42 @@ def part_moves(project: Project, story: Take, *, branch: str | None = None,
 
 
 def sync_parts(project: Project, story: Take, *, branch: str | None = None, job: int | None = None) -> list[str]:
+    heads = project.takes.head_ids(branch)
     moves = part_moves(project, story, branch=branch, job=job)
     project.takes.set_heads(moves, branch=branch, job=job)
+    if any(slot.startswith("after/") and slot not in heads for slot in moves):
+        _record_chain(project, story, branch=branch, job=job)
     return sorted(moves)
+
+
+def _record_chain(project: Project, story: Take, *, branch: str | None, job: int | None) -> None:
+    """The in-place migration of a project made before scenes had `after/<id>` links: its keyframes and its cut
+    get the links among their inputs, and what was made from those takes points at the new ones (a copy of each
+    take, same asset; nothing is remade), so a later re-cut reports them stale exactly as in a new project."""
+    from core.pipeline.plan import story_of
+
+    plan = story_of(story)
+    heads = project.takes.heads(branch)
+    links = {f"after/{s.scene_id}": heads[f"after/{s.scene_id}"].id for s in plan.scenes
+             if f"after/{s.scene_id}" in heads}
+    order = ([(f"keyframe/{s.scene_id}", {f"after/{s.scene_id}"}) for s in plan.scenes]  # chained: in film order
+             + [(f"clip/{s.scene_id}", set()) for s in plan.scenes] + [("script", set()), ("cut", set(links))])
+    renamed: dict[int, int] = {}
+    moves = {}
+    for slot, needs in order:
+        take = heads.get(slot)
+        if take is None:
+            continue
+        inputs = {k: renamed.get(v, v) for k, v in take.inputs.items()} | {k: links[k] for k in needs if k in links}
+        if inputs == take.inputs:
+            continue
+        new = project.takes.add(slot, payload=take.payload, asset=take.asset, origin="restored", inputs=inputs,
+                                provider=take.provider, model=take.model, recipe=take.recipe, variant=take.variant,
+                                score=take.score, job=job, parent=take.id,
+                                note="its place in the film recorded (scene links)")
+        renamed[take.id] = new.id
+        moves[slot] = new.id
+    project.takes.set_heads(moves, branch=branch, job=job)
 
 
 def scene_part(project: Project, n: int, branch: str | None = None):

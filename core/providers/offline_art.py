@@ -29,17 +29,17 @@ The drawing lives in three modules it imports from, split by concept to keep fil
 
 from __future__ import annotations
 
-import io
 import math
 import threading
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageOps
+from PIL import Image, ImageDraw, ImageFilter
 from scipy.ndimage import uniform_filter
 
 from core.providers.offline_draw import (FRAME_SIZE, PORTRAIT_BOX, SHEET_SIZE, Palette, _PH, _PW, _RGB,
                                          _by_lum, _colours, _fit_text, _font, _hex, _lum, _lum_arr, _mix,
                                          _png, _rng, _to_img)
+from core.media import load_image  # noqa: F401 - part of this module's API (see __all__)
 from core.providers.offline_figures import _draw_figure
 from core.providers.offline_settings import _finish_frame, _scene, _time_of_day
 
@@ -49,16 +49,6 @@ __all__ = ["FRAME_SIZE", "PORTRAIT_BOX", "SHEET_SIZE", "Palette", "compose_keyfr
 
 
 # --------------------------------------------------------------------------- photos and faces
-
-def load_image(data: bytes) -> Image.Image:
-    img = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        # Transparent pixels would turn black in a plain convert; a cut-out reads better on white.
-        rgba = img.convert("RGBA")
-        img = Image.new("RGB", rgba.size, (255, 255, 255))
-        img.paste(rgba, mask=rgba.getchannel("A"))
-    return img.convert("RGB")
-
 
 _CASCADE = None
 _CASCADE_LOCK = threading.Lock()

@@ -18,6 +18,7 @@ import base64
 import io
 
 from core.errors import ProviderError
+from core.media import load_image
 
 MAX_SIDE = 2048                  # sheets, keyframes, edits
 CHECK_SIDE = 1024                # vision checks look at "low" detail anyway
@@ -30,7 +31,7 @@ SAFE_LIMIT = 18 * 2**20          # ours, leaving room for the prompt and the pro
 def fit_image(data: bytes, *, max_side: int | None = None) -> bytes:
     """`data` as an image within `max_side` (default MAX_SIDE) pixels and about TARGET_BYTES: EXIF rotation
     applied, RGB JPEG."""
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     max_side = max_side or MAX_SIDE
     with Image.open(io.BytesIO(data)) as im:
@@ -38,21 +39,15 @@ def fit_image(data: bytes, *, max_side: int | None = None) -> bytes:
         if (im.format in ("JPEG", "PNG") and max(im.size) <= max_side and len(data) <= PASS_BYTES
                 and not rotated and im.mode in ("RGB", "L", "P", "RGBA")):
             return data
-        im = ImageOps.exif_transpose(im)
-        if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
-            rgba = im.convert("RGBA")
-            im = Image.new("RGB", rgba.size, (255, 255, 255))
-            im.paste(rgba, mask=rgba.getchannel("A"))
-        else:
-            im = im.convert("RGB")
-        if max(im.size) > max_side:
-            im.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        for quality in (90, 82, 72, 60):
-            buf = io.BytesIO()
-            im.save(buf, format="JPEG", quality=quality, optimize=True)
-            if buf.tell() <= TARGET_BYTES:
-                break
-        return buf.getvalue()
+    im = load_image(data)
+    if max(im.size) > max_side:
+        im.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    for quality in (90, 82, 72, 60):
+        buf = io.BytesIO()
+        im.save(buf, format="JPEG", quality=quality, optimize=True)
+        if buf.tell() <= TARGET_BYTES:
+            break
+    return buf.getvalue()
 
 
 def data_uri(data: bytes) -> str:

@@ -2,7 +2,8 @@
 
 `Project.open(path)` creates or opens one, applies migrations and marks jobs
 that a dead process left running as interrupted. The pieces live in their own
-modules (db, assets, takes, calls, derived); this class only wires them together.
+modules (db, assets, takes, calls, derived, jobs); this class only wires them together. Nothing here imports
+anything above the store: opening a project loads no pipeline, runner or provider.
 """
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import InputError, NotFound
+from core.store.assets import FOLDER as ASSETS_FOLDER
 from core.store.assets import Assets, now
 from core.store.calls import CallLog
 from core.store.db import Connections
 from core.store.derived import Derived
+from core.store.jobs import JobRows
 from core.store.takes import Take, Takes
 
 __all__ = ["Project", "Take"]
@@ -27,10 +30,11 @@ class Project:
     def __init__(self, path: Path, conns: Connections):
         self.path = path
         self.conns = conns
-        self.assets = Assets(path / "assets", conns)
+        self.assets = Assets(path / ASSETS_FOLDER, conns)
         self.takes = Takes(conns)
         self.calls = CallLog(conns)
         self.derived = Derived(conns, self.assets)
+        self.jobs = JobRows(conns)
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = True) -> "Project":
@@ -42,11 +46,11 @@ class Project:
             if path.exists() and not path.is_dir():
                 raise InputError(f"{path} is a file, not a project folder; choose another --project.")
             if path.exists() and any(p for p in path.iterdir() if not p.name.startswith(".")) \
-                    and not (path / "assets").exists():
+                    and not (path / ASSETS_FOLDER).exists():
                 raise InputError(f"{path} is a folder that is not empty and not a Dailies project; "
                                  "choose an empty or new folder.")
         try:
-            for sub in ("assets", "exports"):
+            for sub in (ASSETS_FOLDER, "exports"):
                 (path / sub).mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise InputError(f"Cannot create the project folder {path}: {err.strerror}.") from None
@@ -55,8 +59,7 @@ class Project:
         if not project.setting("created"):
             project.set_setting("created", now())
             project.set_setting("name", path.name)
-        from core.jobs import mark_interrupted
-        mark_interrupted(project)
+        project.jobs.mark_interrupted()
         return project
 
     @property

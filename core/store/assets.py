@@ -23,6 +23,12 @@ MIMES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "mp4": "
          "m4a": "audio/mp4", "mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg",
          "md": "text/markdown", "json": "application/json", "srt": "application/x-subrip"}
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+FOLDER = "assets"
+
+
+def relpath(digest: str, ext: str) -> str:
+    """Where an asset lives relative to the project folder, and inside a bundle: the one layout of asset files."""
+    return f"{FOLDER}/{digest[:2]}/{digest}.{ext}"
 
 
 def now() -> str:
@@ -41,7 +47,7 @@ class Assets:
     def _path(self, digest: str, ext: str) -> Path:
         if not _HASH_RE.match(digest) or ext not in MIMES:
             raise NotFound(f"{digest!r}.{ext} is not an asset name.")
-        return self.root / digest[:2] / f"{digest}.{ext}"
+        return self.root.parent / relpath(digest, ext)
 
     def row(self, digest: str) -> dict:
         rows = list(self._conns.get().query("SELECT * FROM assets WHERE hash = ?", [digest]))
@@ -112,6 +118,15 @@ class Assets:
         db.execute("INSERT OR IGNORE INTO assets (hash, ext, mime, bytes, width, height, duration, created) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    [digest, ext, MIMES[ext], size, width, height, duration, now()])
+
+    # -- as portable rows (bundles) ------------------------------------------------------------------------------
+    def rows(self) -> list[dict]:
+        from core.store.db import dump
+        return dump(self._conns.get(), "assets", order="hash")
+
+    def load(self, rows: list[dict]) -> None:
+        from core.store.db import load
+        load(self._conns.get(), "assets", rows)
 
     def verify(self) -> list[str]:
         """Re-hash every asset file; return the hashes whose file is missing or whose bytes changed."""

@@ -66,6 +66,24 @@ class CallLog:
     def ended(self, key: str) -> None:
         self._conns.get().execute("DELETE FROM deferred WHERE key = ?", [key])
 
+    # -- as portable rows (bundles): ids and job links are this machine's, so they are not part of a row ------------
+    JSON = ("params", "inputs", "result")
+
+    def rows(self) -> list[dict]:
+        """Every call, each with `job_branch`: the branch of the job that made it (None for a job-less call)."""
+        from core.store.db import dump
+        db = self._conns.get()
+        branch_of = {r["id"]: r["branch"] for r in db.query("SELECT id, branch FROM jobs")}
+        out = dump(db, "calls", json_columns=self.JSON, order="id", omit=("id",))
+        for row in out:
+            row["job_branch"] = branch_of.get(row.pop("job"))
+        return out
+
+    def load(self, rows: list[dict]) -> None:
+        from core.store.db import load
+        load(self._conns.get(), "calls", [{k: v for k, v in r.items() if k not in ("id", "job")} for r in rows],
+             json_columns=self.JSON, canonical_json=canonical)
+
     def totals(self) -> dict:
         row = next(self._conns.get().query(
             "SELECT count(*) AS total, coalesce(sum(cost_usd), 0) AS cost_usd FROM calls"))

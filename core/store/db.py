@@ -10,6 +10,7 @@ inside the busy timeout instead.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -20,6 +21,38 @@ import sqlite_utils
 from core.store.migrations import migrations
 
 BUSY_TIMEOUT_MS = 30_000
+
+
+def columns(db: sqlite_utils.Database, table: str) -> list[str]:
+    """The table's columns as the migrations made them (PRAGMA table_info): the one list of them."""
+    return [c.name for c in db[table].columns]
+
+
+def dump(db: sqlite_utils.Database, table: str, *, json_columns: tuple[str, ...] = (), where: str = "",
+         args: list | None = None, order: str = "rowid", omit: tuple[str, ...] = ()) -> list[dict]:
+    """Every column of every (matching) row, with JSON columns decoded: a table as portable data."""
+    cols = [c for c in columns(db, table) if c not in omit]
+    sql = f"SELECT {', '.join(cols)} FROM {table}" + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
+    out = []
+    for row in db.query(sql, args or []):
+        for c in json_columns:
+            if c in row and row[c] is not None:
+                row[c] = json.loads(row[c])
+        out.append(row)
+    return out
+
+
+def load(db: sqlite_utils.Database, table: str, rows: list[dict], *, json_columns: tuple[str, ...] = (),
+         conflict: str = "ABORT", canonical_json=None) -> None:
+    """Insert `dump`ed rows: the keys that are columns of the table are written (a column a newer migration added
+    and an older bundle lacks keeps its default), JSON columns encoded again."""
+    cols = set(columns(db, table))
+    encode = canonical_json or (lambda v: json.dumps(v, sort_keys=True))
+    for row in rows:
+        keys = [k for k in row if k in cols]
+        values = [encode(row[k]) if k in json_columns and row[k] is not None else row[k] for k in keys]
+        db.execute(f"INSERT OR {conflict} INTO {table} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})",
+                   values)
 
 
 class Connections:

@@ -23,6 +23,14 @@ class Derived:
             return None
         return row["asset"], json.loads(row["meta"] or "{}")
 
+    def rows(self) -> list[dict]:
+        from core.store.db import dump
+        return dump(self._conns.get(), "derived", json_columns=("meta",), order="source, kind")
+
+    def load(self, rows: list[dict]) -> None:
+        from core.store.db import load
+        load(self._conns.get(), "derived", rows, json_columns=("meta",), conflict="IGNORE")
+
     def put(self, source: str, kind: str, asset: str, meta: dict | None = None) -> None:
         self._conns.get().execute("INSERT OR REPLACE INTO derived (source, kind, asset, meta) VALUES (?, ?, ?, ?)",
                                   [source, kind, asset, json.dumps(meta, sort_keys=True) if meta else None])

@@ -208,6 +208,34 @@ class Takes:
         return list(self._conns.get().query(
             "SELECT * FROM events WHERE branch = ? ORDER BY id DESC LIMIT ?", [branch or self.current, limit]))
 
+    # -- as portable rows (bundles) ------------------------------------------------------------------------------
+    JSON = ("payload", "inputs")
+
+    def rows(self) -> list[dict]:
+        from core.store.db import dump
+        return dump(self._conns.get(), "takes", json_columns=self.JSON, order="id")
+
+    def load(self, rows: list[dict]) -> None:
+        """Takes with their own ids (into a new project, so ids cannot collide); job links are not carried."""
+        from core.store.db import load
+        load(self._conns.get(), "takes", [{**r, "job": None} for r in rows], json_columns=self.JSON)
+
+    def branch_rows(self) -> list[dict]:
+        """Every branch with its heads: {name, parent, created, heads: {slot: take}}."""
+        from core.store.db import dump
+        db = self._conns.get()
+        out = dump(db, "branches", order="created, name")
+        for b in out:
+            b["heads"] = {r["slot"]: r["take"] for r in db.query(
+                "SELECT slot, take FROM heads WHERE branch = ? ORDER BY slot", [b["name"]])}
+        return out
+
+    def load_branches(self, rows: list[dict]) -> None:
+        from core.store.db import load
+        db = self._conns.get()
+        load(db, "branches", [{k: v for k, v in b.items() if k != "heads"} for b in rows], conflict="REPLACE")
+        load(db, "heads", [{"branch": b["name"], "slot": s, "take": t} for b in rows for s, t in b["heads"].items()])
+
     # -- staleness -----------------------------------------------------------------------------
     @staticmethod
     def stale(take: Take, head_ids: dict[str, int]) -> bool:
