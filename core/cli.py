@@ -72,19 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="export the current cut to an MP4 file (and its .srt beside it)")
     e.add_argument("--project", required=True)
     e.add_argument("--out", help="destination .mp4 (default: the project's exports/ folder)")
-    e.add_argument("--preset", choices=["720p", "1080p"])
-    e.add_argument("--aspect", choices=["16:9", "9:16", "1:1"])
-    e.add_argument("--fit", choices=["crop", "letterbox"], help="how 9:16 and 1:1 reframe the 16:9 film")
-    e.add_argument("--transition", choices=["cut", "crossfade", "fade"],
-                   help="one transition at every scene boundary (default: each scene's own)")
-    e.add_argument("--transition-seconds", type=float, help="0.5 to 2, in half seconds")
-    e.add_argument("--title-card", action="store_true", help="open with a title card")
-    e.add_argument("--credits", action="store_true", help="end with credits")
-    e.add_argument("--subtitles", choices=["off", "srt", "burn"], help="srt beside the MP4 (default) or burned in")
-    e.add_argument("--music", help="a music track (M4A, MP3, WAV, OGG) under the whole film")
-    e.add_argument("--music-volume", type=float)
-    e.add_argument("--clip-audio", choices=["keep", "mute", "duck"], help="each clip's own sound")
-    e.add_argument("--animatic", action="store_true", help="a free preview from the keyframes")
+    _export_options(e)
 
     s = sub.add_parser("status", help="heads, takes, staleness, calls and cost of the current branch")
     s.add_argument("--project", required=True)
@@ -121,6 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("job", type=int)
     rs.add_argument("--project", required=True)
     return p
+
+
+def _export_options(p: argparse.ArgumentParser) -> None:
+    """One flag per export option, read off ExportSettings (the Generate page builds its widgets the same way)."""
+    from core.render.timeline import options
+
+    for o in options():
+        if o.kind == "flag":
+            p.add_argument(o.flag, action=argparse.BooleanOptionalAction, default=None, help=o.help)
+        elif o.kind == "choice":
+            p.add_argument(o.flag, choices=[c for c in o.choices if c is not None], help=o.help)
+        elif o.kind == "number":
+            p.add_argument(o.flag, type=float, help=o.help)
+        else:  # text, audio (a file path)
+            p.add_argument(o.flag, help=o.help)
 
 
 def _model_option(p: argparse.ArgumentParser) -> None:
@@ -308,12 +311,10 @@ def cmd_export(a) -> int:
         raise InputError(f"--out {a.out}: the file name must end in .mp4.")
     if out is not None and not out.resolve().parent.is_dir():
         raise InputError(f"--out {a.out}: the folder {out.resolve().parent} does not exist.")
+    from core.render.timeline import options
+
     project = _open(a.project)
-    settings = {k: v for k, v in {
-        "preset": a.preset, "aspect": a.aspect, "fit": a.fit, "transition": a.transition,
-        "transition_seconds": a.transition_seconds, "subtitles": a.subtitles, "music_volume": a.music_volume,
-        "clip_audio": a.clip_audio}.items() if v is not None}
-    settings |= {k: True for k in ("title_card", "credits", "animatic") if getattr(a, k)}
+    settings = {o.name: getattr(a, o.name) for o in options() if o.kind != "audio" and getattr(a, o.name) is not None}
     if a.music:
         p = Path(a.music).expanduser()
         if not p.is_file():

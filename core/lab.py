@@ -86,49 +86,18 @@ def _kind(slot: str) -> str:
 
 
 def _h264(*, width: int, height: int, fps: float, rate: int | None, audio: str) -> list[str]:
-    """media.h264_args() adapted to another size or frame rate (media.py is shared; its list is filtered here).
+    """media.h264_args() for another size or frame rate: the H.264 level the size needs, a keyframe a second.
 
     `rate`: force this output rate (None keeps the source's); keyframes stay one second apart and the
     track timescale stays rate*512 as in every other clip. `audio`: "copy", "aac" (encode) or "none".
     """
-    args = media.h264_args()
-    opts: list[list[str]] = []
-    i = 0
-    while i < len(args):
-        if i + 1 < len(args) and not args[i + 1].startswith("-"):
-            opts.append([args[i], args[i + 1]])
-            i += 2
-        else:
-            opts.append([args[i]])
-            i += 1
     per_second = round(rate or fps)
     mbs = math.ceil(width / 16) * math.ceil(height / 16)
     level = next((name for name, frame, second in _LEVELS if mbs <= frame and mbs * (rate or fps) <= second),
                  _LEVELS[-1][0])
     whole = rate is not None or abs(fps - round(fps)) < 0.01
-    out: list[str] = []
-    for opt in opts:
-        key = opt[0]
-        if key in ("-c:a", "-b:a", "-ar", "-ac") and audio != "aac":
-            continue
-        if key == "-r":
-            if rate is None:
-                continue
-            opt = [key, str(rate)]
-        elif key in ("-g", "-keyint_min"):
-            opt = [key, str(per_second)]
-        elif key == "-video_track_timescale":
-            if not whole:
-                continue
-            opt = [key, str(per_second * 512)]
-        elif key == "-level":
-            opt = [key, level]
-        out += opt
-    if audio == "copy":
-        out += ["-c:a", "copy"]
-    elif audio == "none":
-        out += ["-an"]
-    return out
+    return media.h264_args(fps=rate, keyint=per_second, level=level, timescale=per_second * 512 if whole else None,
+                           audio=audio)
 
 
 def _audio_mode(info: media.VideoInfo) -> str:
@@ -150,10 +119,6 @@ def _video_stream(path: Path) -> tuple[Fraction, int]:
             return rate, int(frames)
     except Exception as err:  # noqa: BLE001 - PyAV raises many error types for bad files
         raise MediaError(f"{path.name} is not a readable video ({err}).") from None
-
-
-def _move_head(project: Project, take: Take, branch: str | None, job: int | None = None) -> None:
-    project.takes.set_heads({take.slot: take.id}, branch=branch, job=job)
 
 
 # --------------------------------------------------------------------------- upscale
@@ -181,11 +146,10 @@ def upscale(project: Project, take_id: int, *, factor: int = 2, branch: str | No
             raise InputError(f"Take {take_id} ({take.slot}) is a .{ext} file; upscaling takes MP4 clips.")
         asset, (w, h) = _upscale_clip(project, take, src, factor, job)
         model = "ffmpeg-lanczos-2x"
-    new = project.takes.add(take.slot, payload={"lab": "upscale", "factor": factor, "source": take.id,
-                                                "width": w, "height": h},
-                            asset=asset, inputs=take.inputs, origin="edited", parent=take.id, model=model,
-                            job=getattr(job, "id", None), note=f"upscaled {factor}x from take {take.id}")
-    _move_head(project, new, branch, getattr(job, "id", None))
+    new = project.takes.write(take.slot, branch=branch,
+                              payload={"lab": "upscale", "factor": factor, "source": take.id, "width": w, "height": h},
+                              asset=asset, inputs=take.inputs, origin="edited", parent=take.id, model=model,
+                              job=getattr(job, "id", None), note=f"upscaled {factor}x from take {take.id}")
     return new
 
 
@@ -269,12 +233,12 @@ def interpolate(project: Project, take_id: int, *, fps: int, branch: str | None 
         asset = project.assets.put_file(tmp, "mp4")
     finally:
         tmp.unlink(missing_ok=True)
-    new = project.takes.add(take.slot, payload={"lab": "interpolate", "fps": fps, "source": take.id, "mode": mode},
-                            asset=asset, inputs=take.inputs, origin="edited", parent=take.id,
-                            model=f"ffmpeg-minterpolate-{mode}", job=getattr(job, "id", None),
-                            note=f"interpolated to {fps} fps from take {take.id}"
-                                 + (" (motion-compensated)" if mode == "mci" else " (frame blend)"))
-    _move_head(project, new, branch, getattr(job, "id", None))
+    new = project.takes.write(take.slot, branch=branch,
+                              payload={"lab": "interpolate", "fps": fps, "source": take.id, "mode": mode},
+                              asset=asset, inputs=take.inputs, origin="edited", parent=take.id,
+                              model=f"ffmpeg-minterpolate-{mode}", job=getattr(job, "id", None),
+                              note=f"interpolated to {fps} fps from take {take.id}"
+                                   + (" (motion-compensated)" if mode == "mci" else " (frame blend)"))
     return new
 
 
@@ -443,11 +407,10 @@ def blend(ctx, a: str, b: str, *, name: str, weight: float = 0.5) -> Take:
     provider = ctx.provider
 
     def run() -> Media:
-        blend_sheets = getattr(provider, "blend_sheets", None)
-        if blend_sheets is None:
-            raise ProviderError(f"The {getattr(provider, 'name', 'current')} provider cannot blend characters; "
+        if not provider.can_blend:
+            raise ProviderError(f"The {provider.name} provider cannot blend characters; "
                                 "use the offline provider or one that supports blending.")
-        return blend_sheets(sheet_a, sheet_b, name=name, weight=weight, prompt=prompt)
+        return provider.blend_sheets(sheet_a, sheet_b, name=name, weight=weight, prompt=prompt)
 
     asset, cost = ctx.call("blend_characters", slot=slot, model_role="image", prompt=prompt,
                            params={"from": [a, b], "name": name, "weight": weight},
@@ -457,11 +420,10 @@ def blend(ctx, a: str, b: str, *, name: str, weight: float = 0.5) -> Take:
     head = project.takes.head(slot, ctx.branch)
     if head is not None and head.asset == asset and head.inputs == inputs and head.payload == payload:
         return head  # the same blend is already the head: nothing to write
-    take = project.takes.add(slot, payload=payload, asset=asset, inputs=inputs, origin="generated",
-                             provider=provider.name, model=provider.models.get("image"), cost_usd=cost,
-                             job=ctx.job_id, parent=head.id if head else None,
-                             note=f"blend of {a} and {b} ({round((1 - weight) * 100)}/{round(weight * 100)})")
-    _move_head(project, take, ctx.branch, ctx.job_id)
+    take = project.takes.write(slot, branch=ctx.branch, payload=payload, asset=asset, inputs=inputs,
+                               origin="generated", provider=provider.name, model=provider.models.get("image"),
+                               cost_usd=cost, job=ctx.job_id, parent=head.id if head else None,
+                               note=f"blend of {a} and {b} ({round((1 - weight) * 100)}/{round(weight * 100)})")
     ctx.job.step_done(f"Blended {a} and {b} into {name}")
     return take
 

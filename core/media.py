@@ -100,30 +100,38 @@ def is_normalized(info: VideoInfo) -> bool:
     )
 
 
-# x264 settings shared by every clip Dailies writes (and by core.render.encode, which must match them byte for
-# byte in the SPS/PPS), so their streams can be concatenated.
-X264 = {
-    "preset": "veryfast", "crf": 20, "profile": "high", "level": "4.0",
-    # A keyframe every half second: seeking decodes at most that much, and the cut can stream-copy any span
-    # that starts on a half second (transitions come in half-second steps).
-    "g": KEY_FRAMES, "keyint_min": KEY_FRAMES, "sc_threshold": 0,
-    # No B-frames: decode order is display order, so a stream copy cut at a keyframe ends on the exact frame
-    # asked for (with B-frames the copy drags in the frames they reference).
-    "bf": 0,
-}
+def x264_options(*, preset: str = "veryfast", crf: int = 20, keyint: int = KEY_FRAMES,
+                 level: str = "4.0") -> dict[str, str]:
+    """The x264 settings of every clip Dailies writes, as encoder options (PyAV takes them as they are; the
+    in-process encoder in core.render.encode must match them byte for byte in the SPS/PPS, so their streams can
+    be concatenated)."""
+    return {
+        "preset": preset, "crf": str(crf), "profile": "high", "level": level,
+        # A keyframe every half second: seeking decodes at most that much, and the cut can stream-copy any span
+        # that starts on a half second (transitions come in half-second steps).
+        "g": str(keyint), "keyint_min": str(keyint), "sc_threshold": "0",
+        # No B-frames: decode order is display order, so a stream copy cut at a keyframe ends on the exact frame
+        # asked for (with B-frames the copy drags in the frames they reference).
+        "bf": "0",
+    }
 
 
-def h264_args(*, preset: str = X264["preset"], crf: int = X264["crf"]) -> list[str]:
-    """ffmpeg arguments for the cut's format: X264 as options, yuv420p, 24 fps, one video timescale, AAC."""
-    x264 = {**X264, "preset": preset, "crf": crf}
-    options = [a for k, v in x264.items() for a in ("-profile:v" if k == "profile" else f"-{k}", str(v))]
-    return [
-        "-c:v", "libx264", *options,
-        "-pix_fmt", "yuv420p", "-r", str(CUT_FPS),
-        "-video_track_timescale", str(VIDEO_TIMESCALE),
-        "-c:a", "aac", "-b:a", "160k", "-ar", str(AUDIO_RATE), "-ac", "2",
-        "-movflags", "+faststart",
-    ]
+def h264_args(*, preset: str = "veryfast", crf: int = 20, fps: float | None = CUT_FPS, keyint: int = KEY_FRAMES,
+              level: str = "4.0", timescale: int | None = VIDEO_TIMESCALE, audio: str = "aac") -> list[str]:
+    """ffmpeg output arguments: x264 with `x264_options`, yuv420p, `fps` (None keeps the source's rate), one track
+    `timescale` (None: ffmpeg's choice), and `audio` "aac" (encoded to the cut's form), "copy" or "none".
+    The defaults are the cut's own format."""
+    options = x264_options(preset=preset, crf=crf, keyint=keyint, level=level)
+    args = ["-c:v", "libx264",
+            *[a for k, v in options.items() for a in ("-profile:v" if k == "profile" else f"-{k}", v)],
+            "-pix_fmt", "yuv420p"]
+    if fps is not None:
+        args += ["-r", str(fps)]
+    if timescale is not None:
+        args += ["-video_track_timescale", str(timescale)]
+    args += {"aac": ["-c:a", "aac", "-b:a", "160k", "-ar", str(AUDIO_RATE), "-ac", "2"],
+             "copy": ["-c:a", "copy"], "none": ["-an"]}[audio]
+    return args + ["-movflags", "+faststart"]
 
 
 def normalize_clip(src: Path, dst: Path) -> None:

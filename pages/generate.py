@@ -11,6 +11,7 @@ from core.pipeline.run import export_settings
 from core.pipeline.edits import is_approved
 from core.pipeline.plan import story_of
 from core.pipeline.status import stale_slots
+from core.render.timeline import options as export_options
 from ui import jobs, widgets
 
 st.title("Generate")
@@ -103,33 +104,38 @@ st.subheader("The cut")
 saved = project.setting("export_settings") or {}
 with st.expander("Export settings: format, titles, subtitles, soundtrack", expanded=False):
     with st.form("export-settings", border=False):
-        c1, c2, c3 = st.columns(3)
-        preset = c1.selectbox("Resolution", ["720p", "1080p"], index=["720p", "1080p"].index(saved.get("preset", "720p")))
-        aspect = c2.selectbox("Aspect", ["16:9", "9:16", "1:1"], index=["16:9", "9:16", "1:1"].index(
-            saved.get("aspect", "16:9")), help="9:16 for phones, 1:1 for square feeds")
-        fit = c3.selectbox("Reframe by", ["crop", "letterbox"], index=["crop", "letterbox"].index(
-            saved.get("fit", "crop")))
-        c4, c5, c6 = st.columns(3)
-        title_card = c4.checkbox("Title card", value=saved.get("title_card", False))
-        credits = c5.checkbox("End credits", value=saved.get("credits", False))
-        transitions = c6.checkbox("Scene transitions", value=saved.get("transitions", True),
-                                  help="Each scene's transition from the shot list; off = plain cuts")
-        subtitles = st.radio("Subtitles", ["off", "srt", "burn"], horizontal=True,
-                             index=["off", "srt", "burn"].index(saved.get("subtitles", "srt")),
-                             format_func={"off": "off", "srt": ".srt file beside the MP4",
-                                          "burn": "burned into the picture"}.get)
-        music_file = st.file_uploader("Music under the whole film (M4A, MP3, WAV, OGG)",
-                                      type=["m4a", "mp3", "wav", "ogg", "aac"])
-        keep_music = bool(saved.get("music")) and st.checkbox("Keep the current music track", value=True)
-        volume = st.slider("Music volume", 0.0, 1.0, float(saved.get("music_volume", 0.6)), 0.05)
+        values, music_file, keep_music = {}, None, False
+        shown = [o for o in export_options() if o.app]
+        cols = st.columns(3)
+        for i, o in enumerate(o for o in shown if o.kind in ("choice", "flag")):
+            box = cols[i % 3]
+            current = saved.get(o.name, o.default)
+            if o.kind == "flag":
+                values[o.name] = box.checkbox(o.label, value=bool(current), help=o.help)
+            else:
+                values[o.name] = box.selectbox(o.label, o.choices, index=o.choices.index(current),
+                                               format_func=lambda c, o=o: o.labels.get(c, str(c)), help=o.help)
+        for o in shown:
+            current = saved.get(o.name, o.default)
+            if o.kind == "text":
+                values[o.name] = st.text_input(o.label, value=current or "", help=o.help)
+            elif o.kind == "number" and o.default is None:  # optional: "each scene's own" unless set
+                own = st.checkbox(f"{o.label}: each scene's own", value=current is None, help=o.help)
+                values[o.name] = None if own else st.slider(o.label, o.minimum, o.maximum,
+                                                            float(current or o.minimum), o.step or 0.5)
+            elif o.kind == "number":
+                values[o.name] = st.slider(o.label, o.minimum, o.maximum, float(current),
+                                           o.step or round((o.maximum - o.minimum) / 20, 2), help=o.help)
+            elif o.kind == "audio":
+                music_file = st.file_uploader(f"{o.label} (M4A, MP3, WAV, OGG)",
+                                              type=["m4a", "mp3", "wav", "ogg", "aac"], help=o.help)
+                keep_music = bool(saved.get(o.name)) and st.checkbox("Keep the current music track", value=True)
         if st.form_submit_button("Save export settings", disabled=busy):
             try:
                 music = saved.get("music") if keep_music else None
                 if music_file is not None:
                     music = add_music(project, music_file.getvalue(), filename=music_file.name)
-                new = {**saved, "preset": preset, "aspect": aspect, "fit": fit, "title_card": title_card,
-                       "credits": credits, "transitions": transitions, "subtitles": subtitles, "music": music,
-                       "music_volume": volume}
+                new = {**saved, **values, "music": music}
                 export_settings(project, new)  # validate before saving
                 project.set_setting("export_settings", new)
                 st.rerun()

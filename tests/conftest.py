@@ -30,7 +30,7 @@ class SlowOffline(OfflineProvider):
 
     name = "slow-offline"
     delay = 0.6
-    blend_sheets = None  # a provider that cannot blend characters
+    can_blend = False  # a provider that cannot blend characters
 
     def animate_clip(self, req):
         time.sleep(self.delay)

@@ -137,3 +137,22 @@ def test_an_upload_that_is_not_an_image_is_refused_and_nothing_is_stored(workspa
     at.run()
     assert any("holiday.png" in e.value and "not a readable image" in e.value for e in at.error)
     assert project.takes.count("reference/Ada") == before
+
+
+def test_the_export_settings_form_is_the_export_model(workspace, finished_film):
+    from core.render.timeline import options
+
+    shutil.copytree(finished_film, workspace / "harbour")
+    at = open_project(app(), "harbour").run()
+    at.switch_page("pages/generate.py").run()
+    shown = {o.label for o in options() if o.app}
+    labels = {w.label for w in [*at.selectbox, *at.checkbox, *at.slider, *at.text_input]}
+    assert {s for s in shown if s != "Music under the whole film"} <= {lb.split(":")[0] for lb in labels}
+    next(s for s in at.selectbox if s.label == "Subtitles").set_value("burn")
+    next(c for c in at.checkbox if c.label == "Title card").check()
+    next(t for t in at.text_input if t.label == "Line under the title").input("a film by the harbour")
+    button(at, "Save export settings").click().run()
+    assert_clean(at, "generate")
+    saved = Project.open(workspace / "harbour").setting("export_settings")
+    assert saved["subtitles"] == "burn" and saved["title_card"] is True
+    assert saved["subtitle_line"] == "a film by the harbour" and saved["transition"] is None

@@ -8,7 +8,10 @@ and logs the call with its latency and cost.
 
 `produce()` is the one way a step writes a slot: if the head (or another take
 of the slot) was made from the same recipe it is reused, otherwise the step's
-function runs and its result becomes a new take and the head.
+function runs and its result becomes a new take and the head (`Takes.write`,
+one transaction). Story edits and their parts move many heads in one undo
+group and go through `core.pipeline.edits`; uploads and lab results are new
+takes of their own kind and use `Takes.write` directly.
 """
 from __future__ import annotations
 
@@ -230,24 +233,20 @@ class Context:
             variant = takes.next_variant(slot, recipe)
         result = make(variant)
         head = takes.head(slot, self.branch)
-        take = takes.add(slot, payload=result.payload, asset=result.asset, inputs=inputs, origin=origin,
-                         provider=self.provider.name, model=result.model, recipe=recipe, variant=variant,
-                         score=result.score, cost_usd=result.cost_usd, job=self.job_id,
-                         parent=head.id if head else None, note=result.note)
-        takes.set_heads({slot: take.id}, branch=self.branch, job=self.job_id)
-        return take
+        return takes.write(slot, branch=self.branch, payload=result.payload, asset=result.asset, inputs=inputs,
+                           origin=origin, provider=self.provider.name, model=result.model, recipe=recipe,
+                           variant=variant, score=result.score, cost_usd=result.cost_usd, job=self.job_id,
+                           parent=head.id if head else None, note=result.note)
 
     def _repoint(self, take: Take, inputs: dict[str, int]) -> Take:
         """Same result, different input takes (e.g. an edit elsewhere in the story): record a take that points
         at the current inputs, so it is not reported stale, without calling the provider again."""
         if take.inputs == inputs:
             return take
-        new = self.project.takes.add(
-            take.slot, payload=take.payload, asset=take.asset, inputs=inputs, origin="restored",
+        return self.project.takes.write(
+            take.slot, branch=self.branch, payload=take.payload, asset=take.asset, inputs=inputs, origin="restored",
             provider=take.provider, model=take.model, recipe=take.recipe, variant=take.variant, score=take.score,
             job=self.job_id, parent=take.id, note="unchanged result carried over to new inputs")
-        self.project.takes.set_heads({take.slot: new.id}, branch=self.branch, job=self.job_id)
-        return new
 
     def _satisfies(self, head: Take, recipe: str) -> bool:
         """The head was made from this recipe, or is a hand edit of a take that was."""

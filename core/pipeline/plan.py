@@ -42,9 +42,9 @@ def add_reference(project: Project, label: str, data: bytes, *, filename: str = 
     take = project.takes.with_recipe(slot, recipe)
     if take is None:
         head = project.takes.head(slot, branch)
-        take = project.takes.add(slot, asset=asset, origin="uploaded", recipe=recipe, job=job,
-                                 parent=head.id if head else None, note=filename)
-    project.takes.set_heads({slot: take.id}, branch=branch, job=job)
+        return project.takes.write(slot, branch=branch, asset=asset, origin="uploaded", recipe=recipe, job=job,
+                                   parent=head.id if head else None, note=filename)
+    project.takes.set_heads({slot: take.id}, branch=branch, job=job)  # the same photo again: its take is head
     return take
 
 

@@ -47,8 +47,8 @@ def get_provider(name: str, **options) -> Provider:
     factory = _REGISTRY.get(name)
     if factory is None:
         raise ConfigError(f"Unknown provider {name!r}; choose one of: {', '.join(names())}.")
-    env_var = getattr(factory, "key_env_var", None)
-    if getattr(factory, "needs_key", False) and env_var and not api_key(env_var):
+    env_var = factory.key_env_var
+    if factory.needs_key and env_var and not api_key(env_var):
         raise ConfigError(f"No key found for the {name} provider: set {env_var} in the environment "
                           f"(or in .streamlit/secrets.toml for the app), or use --provider offline.")
     return factory(**options)

@@ -96,10 +96,13 @@ class ClipRequest:
 
 
 class Provider(Protocol):
+    """Abilities are declared class attributes, read without probing for methods."""
+
     name: ClassVar[str]
     needs_key: ClassVar[bool]
     key_env_var: ClassVar[str | None]
     parallel_clips: ClassVar[int]    # clips in flight at once: CPU-bound locally, network-bound remotely
+    can_blend: ClassVar[bool]        # has blend_sheets (the media lab's character blend)
     models: dict[str, str]
 
     def estimate(self, operation: str, params: dict, n_inputs: int) -> float: ...
@@ -113,5 +116,5 @@ class Provider(Protocol):
     def check(self, req: CheckRequest) -> tuple[CheckResult, float]: ...
     def compose_keyframe(self, req: KeyframeRequest) -> Media: ...
     def animate_clip(self, req: ClipRequest) -> Media: ...
-    # Optional (the media lab's blend); a provider without it cannot blend characters.
+    # Only where can_blend: the media lab's blend of two characters.
     def blend_sheets(self, sheet_a: bytes, sheet_b: bytes, *, name: str, weight: float, prompt: str) -> Media: ...

@@ -38,6 +38,7 @@ class OfflineProvider:
     needs_key: ClassVar[bool] = False
     key_env_var: ClassVar[str | None] = None
     parallel_clips: ClassVar[int] = max(1, os.cpu_count() or 1)  # each clip keeps a core busy rendering
+    can_blend: ClassVar[bool] = True
 
     def __init__(self, **_options):  # model overrides do not apply: the offline models are built in
         self.models = {"plan": "offline-planner-1", "image": "offline-art-1", "check": "offline-similarity-1",

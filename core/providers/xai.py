@@ -99,6 +99,7 @@ class XaiProvider:
     needs_key: ClassVar[bool] = True
     key_env_var: ClassVar[str | None] = "XAI_API_KEY"
     parallel_clips: ClassVar[int] = 4  # remote renders: bounded by the rate limit, not local cores
+    can_blend: ClassVar[bool] = True
 
     def __init__(self, *, models: dict[str, str] | None = None, prices: dict[str, float] | None = None,
                  timeout: float = 300.0, resolution: str = catalog.VIDEO_RESOLUTION,

@@ -25,8 +25,8 @@ from core import media
 from core.errors import MediaError
 
 W, H, FPS = media.CUT_WIDTH, media.CUT_HEIGHT, media.CUT_FPS
-# The clips' x264 settings (media.X264) as encoder options ...
-X264 = {**{k: str(v) for k, v in media.X264.items()},
+# The clips' x264 settings (media.x264_options) ...
+X264 = {**media.x264_options(),
         # ... plus a cheaper search, none of which appears in the SPS/PPS (adaptive quantization stays on, so
         # fades through black do not band).
         "x264-params": "subme=1:me=dia:trellis=0:mbtree=0:rc-lookahead=0:partitions=none:fast-pskip=1:"

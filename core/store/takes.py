@@ -75,6 +75,14 @@ class Takes:
              cost_usd, job, note, now()])
         return self.get(cur.lastrowid)
 
+    def write(self, slot: str, *, branch: str | None = None, **fields) -> Take:
+        """A new take that becomes the slot's head, in one transaction: how every step, upload, lab operation
+        and carried-over result writes a slot (`add` alone leaves the heads as they are)."""
+        with self._conns.transaction():
+            take = self.add(slot, **fields)
+            self.set_heads({slot: take.id}, branch=branch, job=fields.get("job"))
+        return take
+
     def get(self, take_id: int) -> Take:
         rows = list(self._conns.get().query("SELECT * FROM takes WHERE id = ?", [take_id]))
         if not rows:
