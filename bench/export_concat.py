@@ -45,11 +45,13 @@ def _listing(folder: Path, clips: list[Path]) -> Path:
 def make_clips(folder: Path):
     """Six normalized 5 s offline clips from one composed keyframe; returns (plan, clip paths)."""
     from core.providers import get_provider
+    from core.pipeline.plan_checks import check_plan
     from core.providers.base import ClipRequest, KeyframeRequest, PlanRequest, SheetRequest
 
     offline = get_provider("offline")
     faces = draw_faces(folder)
-    plan, _ = offline.plan_story(PlanRequest(concept=CONCEPT, labels=list(faces), scenes=6))
+    draft, _ = offline.plan_story(PlanRequest(concept=CONCEPT, labels=list(faces), scenes=6))
+    plan = check_plan(draft).plan  # what the pipeline makes of a planner's answer
     sheets = [offline.make_sheet(SheetRequest(character=plan.character(name), style=plan.style,
                                               palette=plan.palette, photo=photo.read_bytes(),
                                               prompt=f"sheet of {name}")).data for name, photo in faces.items()]

@@ -12,7 +12,8 @@ import sys
 
 from common import RESULTS, ROOT, OtherLoad, update_section, utc_date
 
-BENCHMARKS = ["make_offline", "export_concat", "scheduling", "pages", "xai_scheduling", "export_transitions"]
+BENCHMARKS = ["make_offline", "export_concat", "scheduling", "pages", "xai_scheduling", "export_transitions",
+              "against_release"]
 
 
 def out(cmd: list[str]) -> str:

@@ -102,11 +102,13 @@ def can_media(folder: Path, faces: dict[str, Path], scenes: int) -> float:
     """Fill SleepyProvider.canned with real offline media; returns the time of one last-frame extraction."""
     from PIL import Image, PngImagePlugin
 
+    from core.pipeline.plan_checks import check_plan
     from core.providers.base import ClipRequest, KeyframeRequest, PlanRequest, SheetRequest
 
     offline = OfflineProvider()
     canned = SleepyProvider.canned
-    plan, _ = offline.plan_story(PlanRequest(concept=CONCEPT, labels=list(faces), scenes=scenes))
+    draft, _ = offline.plan_story(PlanRequest(concept=CONCEPT, labels=list(faces), scenes=scenes))
+    plan = check_plan(draft).plan  # what the pipeline makes of a planner's answer
     for c in plan.characters:
         photo = faces[c.name].read_bytes() if c.name in faces else None
         canned.sheets[c.name] = offline.make_sheet(SheetRequest(character=c, style=plan.style, palette=plan.palette,
