@@ -37,7 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--scenes", type=int, help="number of scenes (1-24)")
     m.add_argument("--style", help="art style, e.g. 'watercolour storybook'")
     m.add_argument("--provider", default=None, help="offline or xai (default: xai when XAI_API_KEY is set)")
+    m.add_argument("--review", action="store_true",
+                   help="stop after the plan, the sheets, the keyframes and the clips until each is approved "
+                        "(`approve` continues); without it everything is made and approved in one go")
     _model_option(m)
+
+    ap = sub.add_parser("approve", help="approve what a --review run waits for and continue it to the next stop")
+    ap.add_argument("--project", required=True)
 
     r = sub.add_parser("regenerate", help="new keyframe and clip for one scene (or everything stale), then a new cut")
     r.add_argument("--project", required=True)
@@ -214,7 +220,11 @@ def _run_job(project, kind: str, params: dict, provider: str, resumed_from: int 
 
 
 def _result(project, job_id: int) -> dict:
+    """The job's result; a run that stopped at a review gate says so on stderr and gives {"waiting": stage}."""
     row = jobs.get(project, job_id)
+    if row["status"] == "waiting":
+        print(row["message"], file=sys.stderr)
+        return {"waiting": row["waiting"]}
     if row["status"] != "succeeded":
         if row.get("error_kind") == "input":  # bad input found inside the job (a refused plan): exit 2 as well
             raise InputError(row["error"])
@@ -238,13 +248,26 @@ def cmd_make(a) -> int:
     project.set_setting("provider", provider)
     for name, data, filename in refs:
         add_reference(project, name, data, filename=filename)
-    params = {"concept": concept, "scenes": a.scenes, "style": a.style}
+    params = {"concept": concept, "scenes": a.scenes, "style": a.style, "review": a.review}
     previous = next((j for j in jobs.recent(project, 1) if j["kind"] == "make" and j["status"] == "interrupted"), None)
     if previous:
         print(f"Resuming interrupted job {previous['id']}; finished steps are reused.", file=sys.stderr)
     result = _run_job(project, "make", params, provider, resumed_from=previous["id"] if previous else None,
                       models=models)
-    print(result["path"])
+    if "path" in result:
+        print(result["path"])
+    return 0
+
+
+def cmd_approve(a) -> int:
+    project = _open(a.project)
+    waiting = project.jobs.waiting_jobs()
+    if waiting:
+        provider = _provider(waiting[0]["params"].get("provider"))
+        _preflight(provider, project, waiting[0]["params"].get("models") or {})
+    result = _result(project, jobs.approve(project, background=False, on_report=progress))
+    if "path" in result:
+        print(result["path"])
     return 0
 
 
@@ -342,6 +365,8 @@ def cmd_status(a) -> int:
         score = f"{s['score']:.2f}" if s["score"] is not None else ""
         print(f"  {s['slot']:<24} take {s['head'] or '-':<5} takes {s['takes']:<3} {score:<5} {mark}")
     print(f"calls {st['calls']['total']}, cost ${st['calls']['cost_usd']:.2f}; cut: {st['cut']['path'] or '-'}")
+    if st["waiting"]:
+        print(f"waiting for approval of the {st['waiting']} (job {st['waiting_job']}): `approve` continues it")
     waiting = st["renders_waiting"]
     if waiting:
         print(f"{len(waiting)} render(s) bought and not yet collected ({', '.join(w['slot'] for w in waiting)}); "
@@ -410,7 +435,8 @@ def cmd_verify(a) -> int:
     return EXIT_FAILED if problems else 0
 
 
-COMMANDS = {"make": cmd_make, "regenerate": cmd_regenerate, "scene": cmd_scene, "export": cmd_export,
+COMMANDS = {"make": cmd_make, "approve": cmd_approve, "regenerate": cmd_regenerate, "scene": cmd_scene,
+            "export": cmd_export,
             "status": cmd_status,
             "branch": cmd_branch, "switch": cmd_switch, "undo": cmd_undo, "jobs": cmd_jobs, "resume": cmd_resume,
             "bundle": cmd_bundle, "verify": cmd_verify}

@@ -7,6 +7,10 @@ When a project opens, rows still `queued` or `running` whose process is gone
 become `interrupted`; resuming one starts a new job with the same parameters,
 and because every step reuses finished takes and every call reuses its logged
 answer, a resumed job repeats no provider call that had finished.
+
+A run in review mode that reaches an unapproved stage ends `waiting` (with the
+stage); `approve()` approves that stage and runs the *same* job again, which
+goes past everything already made to the next gate or the end.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.errors import Cancelled, ConfigError, DailiesError, InputError
+from core.pipeline import gates
 from core.pipeline.context import Context, JobHandle
 from core.pipeline.tasks import KINDS
 from core.store.jobs import ACTIVE, RESUMABLE, STATUSES, hold  # noqa: F401 - re-exported for callers
@@ -76,13 +81,19 @@ def submit(project, kind: str, params: dict[str, Any], *, provider: str = "offli
     branch = branch or project.branch
     job_id = project.jobs.insert(kind, branch=branch, resumed_from=resumed_from,
                                  params={"provider": provider, **({"models": models} if models else {}), **params})
+    project.jobs.supersede(branch, by=job_id)
+    _start(project, job_id, background=background, on_report=on_report)
+    return job_id
+
+
+def _start(project, job_id: int, *, background: bool, on_report) -> None:
     release = hold(str(project.conns.path), job_id)  # live before its thread exists: never seen as orphaned
     if not background:
         try:
             _execute(project, job_id, on_report)
         finally:
             release()
-        return job_id
+        return
 
     def run():
         try:
@@ -90,7 +101,23 @@ def submit(project, kind: str, params: dict[str, Any], *, provider: str = "offli
         finally:
             release()
     threading.Thread(target=run, name=f"job-{job_id}", daemon=True).start()
-    return job_id
+
+
+def approve(project, job_id: int | None = None, *, background: bool = True,
+            on_report: Callable[[float, str], None] | None = None) -> int:
+    """Approve the stage a run waits at and continue that same run; returns its id."""
+    waiting = [j for j in project.jobs.waiting_jobs() if job_id in (None, j["id"])]
+    if not waiting:
+        raise InputError(f"Job {job_id} is not waiting for approval." if job_id else
+                         "No run is waiting for approval; start one with Run all (or `make --review`).")
+    busy = active(project)
+    if busy:
+        raise InputError(f"Project {project.name} is busy with job {busy[0]['id']}; wait for it or cancel it first.")
+    row = waiting[0]
+    gates.approve(project, row["waiting"], branch=row["branch"])
+    project.jobs.requeue(row["id"])
+    _start(project, row["id"], background=background, on_report=on_report)
+    return row["id"]
 
 
 def _execute(project, job_id: int, on_report=None) -> None:
@@ -110,6 +137,8 @@ def _execute(project, job_id: int, on_report=None) -> None:
         provider.preflight()  # a rejected key or a retired model stops the job before any paid call
         ctx = Context(project=project, provider=provider, job=job, branch=row["branch"])
         rows.succeeded(job_id, KINDS[row["kind"]](ctx, **params))
+    except gates.GateReached as gate:
+        rows.wait(job_id, gate.stage, str(gate))
     except Cancelled as err:
         rows.cancelled(job_id, str(err))
     except DailiesError as err:  # bad input stays bad input: the CLI exits 2 for it, as it would before a job

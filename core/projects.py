@@ -62,6 +62,7 @@ def create_project(name: str, root: Path | None = None) -> Project:
         raise InputError(f"A project called {name!r} already exists; open it or choose another name.")
     project = Project.open(path, create=True)
     project.set_setting("name", name)
+    project.set_setting("review", "review")  # made in the app: runs stop for approval at each stage
     return project
 
 

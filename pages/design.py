@@ -31,6 +31,7 @@ with st.expander("Look of the film: art style and palette", expanded=False):
 
 if not approved:
     st.warning("Approve the story on the Story page before making sheets.")
+jobs.gate_banner(project, "sheets")
 top = st.columns([1, 3])
 if top[0].button("Make all sheets", type="primary", disabled=busy or not approved, width="stretch"):
     jobs.submit(project, "sheets", {}, label="Sheets")

@@ -43,6 +43,7 @@ if waiting and not busy:
             f"({', '.join(w['slot'] for w in waiting)}): **Run all** collects them without paying again.",
             icon=":material/hourglass_top:")
 approved = is_approved(project)
+jobs.gate_banner(project, "clips")
 if not approved:
     st.warning("Approve the story on the Story page before running the film.")
 b1, b2, _ = st.columns([1, 1, 2])

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from core.errors import DailiesError
+from core.pipeline import gates
 from core.providers import api_key, get_provider, names, xai_catalog
 from ui import jobs, widgets
 
@@ -55,6 +56,14 @@ else:
     st.caption(f"Every run first asks xAI which models this key can use and stops, before paying, at one it "
                f"cannot. Price estimates as of {xai_catalog.PRICES_AS_OF} ({xai_catalog.PRICES_SOURCE}); the cost "
                "each response reports is what the call log records.")
+
+st.subheader("Review")
+review = st.toggle("Stop for my approval after the plan, the sheets, the keyframes and the clips",
+                   value=gates.review_mode(project), disabled=jobs.busy(project),
+                   help="Off: Run all makes everything in one go and counts each stage as approved")
+if review != gates.review_mode(project):
+    gates.set_review_mode(project, review)
+    st.rerun()
 
 st.subheader("Budget")
 cap = project.setting("budget_usd")

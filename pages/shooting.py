@@ -92,6 +92,7 @@ with st.expander("Re-cut: insert, move, remove or duplicate a scene (its takes g
             st.error(str(err))
 
 st.subheader("Keyframes")
+jobs.gate_banner(project, "keyframes")
 missing_sheets = [n for n in names if f"sheet/{n}" not in heads]
 if missing_sheets:
     st.info(f"Make the sheets of {', '.join(missing_sheets)} on the Design page before keyframes.")

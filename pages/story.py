@@ -44,6 +44,7 @@ if plan is None:
     st.stop()
 
 approved = is_approved(project)
+jobs.gate_banner(project, "plan")
 head_col, approve_col = st.columns([4, 1], vertical_alignment="center")
 with head_col:
     st.header(plan.title)

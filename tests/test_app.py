@@ -156,3 +156,24 @@ def test_the_export_settings_form_is_the_export_model(workspace, finished_film):
     saved = Project.open(workspace / "harbour").setting("export_settings")
     assert saved["subtitles"] == "burn" and saved["title_card"] is True
     assert saved["subtitle_line"] == "a film by the harbour" and saved["transition"] is None
+
+
+def test_a_run_in_review_mode_waits_on_each_page_and_approve_continues_it(workspace):
+    from core.pipeline import gates
+    from tests.conftest import CONCEPT
+
+    project = Project.open(workspace / "gated")
+    gates.set_review_mode(project, True)
+    job = jobs.submit(project, "make", {"concept": CONCEPT, "scenes": 1}, background=False)
+    at = open_project(app(), "gated").run()
+    assert_clean(at, "story")
+    assert any("waits for your approval of the plan" in m.value for m in at.markdown)
+    button(at, "Approve and continue").click().run()
+    deadline = time.monotonic() + 120
+    while jobs.get(project, job)["status"] != "waiting" and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert jobs.get(project, job)["waiting"] == "sheets"
+    at.switch_page("pages/design.py").run()
+    assert_clean(at, "design")
+    assert any("waits for your approval of the sheets" in m.value for m in at.markdown)
+    project.close()

@@ -11,6 +11,7 @@ import streamlit as st
 
 from core import jobs
 from core.errors import DailiesError
+from core.pipeline import gates
 from core.store import Project
 
 WAS_BUSY = "_jobs_were_busy"
@@ -45,6 +46,33 @@ def submit(project: Project, kind: str, params: dict, *, label: str) -> int | No
     return job_id
 
 
+def approve_and_continue(project: Project, job_id: int | None = None) -> bool:
+    """Approve what the waiting run waits for and continue it (one st.error line if that cannot be done)."""
+    try:
+        jobs.approve(project, job_id)
+    except DailiesError as err:
+        st.error(str(err))
+        return False
+    st.session_state[WAS_BUSY] = True
+    st.toast("Approved; the run continues")
+    return True
+
+
+def gate_banner(project: Project, stage: str) -> None:
+    """On the page of a stage: what the run waits for, and the button that approves it and goes on."""
+    waiting = project.jobs.waiting_jobs(project.branch)
+    if not waiting or waiting[0]["waiting"] != stage or busy(project):
+        return
+    job = waiting[0]
+    with st.container(border=True):
+        st.markdown(f":material/pause_circle: **The run waits for your approval of {gates.NAMES[stage]}.** "
+                    "Change or regenerate anything first if you like; nothing after this stage is paid for "
+                    "until you approve.")
+        if st.button("Approve and continue", type="primary", key=f"gate-{stage}-{job['id']}"):
+            if approve_and_continue(project, job["id"]):
+                st.rerun()
+
+
 def progress_panel(project: Project | None) -> None:
     if project is None:
         return
@@ -57,6 +85,15 @@ def progress_panel(project: Project | None) -> None:
             if st.session_state.pop(WAS_BUSY, False):
                 st.rerun()  # the job just ended: refresh the page once, then stop polling
             last = jobs.recent(project, 1)
+            waiting = project.jobs.waiting_jobs(project.branch)
+            if waiting:
+                job = waiting[0]
+                st.info(f"Job {job['id']} waits for your approval of {gates.NAMES[job['waiting']]}.",
+                        icon=":material/pause_circle:")
+                if st.button("Approve and continue", key=f"side-approve-{job['id']}"):
+                    if approve_and_continue(project, job["id"]):
+                        st.rerun()
+                return
             if not last:
                 st.caption("Nothing has run yet.")
             elif last[0]["status"] == "succeeded":

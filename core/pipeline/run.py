@@ -23,6 +23,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from core.errors import InputError
+from core.pipeline import gates
 from core.pipeline.clips import make_clip
 from core.pipeline.context import Context
 from core.pipeline.cut import assemble_cut, export_cut
@@ -45,8 +46,12 @@ def current_story(ctx: Context) -> Take:
 
 
 def run_film(ctx: Context, *, concept: str | None = None, scenes: int | None = None, style: str | None = None,
-             aspect_ratio: str = "16:9") -> dict:
-    """Plan (if a concept is given) and bring every slot up to date; returns the cut take and export path."""
+             aspect_ratio: str = "16:9", review: bool | None = None) -> dict:
+    """Plan (if a concept is given) and bring every slot up to date; returns the cut take and export path.
+
+    `review` (default: the project's mode) stops the run at each stage not yet approved (gates.GateReached);
+    without it each stage is approved as it is done, and clips overlap the keyframe chain."""
+    review = gates.review_mode(ctx.project) if review is None else review
     if concept is not None:
         ctx.job.plan_units(1 + 2 + 2 * (scenes or 3) + 2)  # an estimate until the plan says how many
         story = plan_story(ctx, concept, scenes=scenes, style=style, aspect_ratio=aspect_ratio)
@@ -56,7 +61,25 @@ def run_film(ctx: Context, *, concept: str | None = None, scenes: int | None = N
     plan = story_of(story)
     n = len(plan.scenes)
     ctx.job.plan_units(1 + len(plan.characters) + 2 * n + 2)
-    _make_media(ctx, story)
+    at_gate = lambda stage: gates.gate(ctx.project, stage, review=review, branch=ctx.branch)  # noqa: E731
+    at_gate("plan")
+    if review:  # one stage at a time, each seen before the next is paid for
+        with cf.ThreadPoolExecutor(SHEET_WORKERS, thread_name_prefix="sheet") as pool:
+            for f in [pool.submit(make_sheet, ctx, c.name) for c in plan.characters]:
+                f.result()
+        at_gate("sheets")
+        for s in plan.scenes:
+            ctx.check_cancel()
+            make_keyframe(ctx, s.scene_id)
+        at_gate("keyframes")
+        with cf.ThreadPoolExecutor(ctx.provider.parallel_clips, thread_name_prefix="clip") as pool:
+            for f in [pool.submit(make_clip, ctx, s.scene_id) for s in plan.scenes]:
+                f.result()
+        at_gate("clips")
+    else:
+        _make_media(ctx, story)
+        for stage in ("sheets", "keyframes", "clips"):
+            at_gate(stage)
     write_script(ctx, story)
     return _cut_and_export(ctx, story, export_settings(ctx.project))
 

@@ -6,6 +6,7 @@ half-finished project shows what is missing.
 """
 from __future__ import annotations
 
+from core.pipeline import gates
 from core.pipeline.cut import export_path
 from core.pipeline.parts import parts_of
 from core.pipeline.plan import story_of
@@ -75,6 +76,8 @@ def status(project: Project, branch: str | None = None) -> dict:
                 "asset": cut.asset if cut else None, "take": cut.id if cut else None},
         # Renders bought and not yet collected (the run waiting for them stopped); the next run collects them.
         "renders_waiting": project.calls.waiting(),
+        # Review gates: the mode, what is approved, and the stage a run waits at for approval (None if none).
+        **gates.summary(project, branch),
     }
 
 

@@ -18,8 +18,8 @@ from typing import Any
 from core.errors import InputError
 from core.store.assets import now
 
-STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
-ACTIVE = ("queued", "running")
+STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted", "waiting")
+ACTIVE = ("queued", "running")  # a job waiting at a review gate is not active: the person edits while it waits
 RESUMABLE = ("interrupted", "failed", "cancelled")
 LIVE: set[tuple[str, int]] = set()   # (database file, job id) of the jobs running in this process
 _live_lock = threading.Lock()
@@ -119,6 +119,26 @@ class JobRows:
     def cancelled(self, job_id: int, message: str) -> None:
         self._db().execute("UPDATE jobs SET status = 'cancelled', finished = ?, message = ? WHERE id = ?",
                            [now(), message, job_id])
+
+    def wait(self, job_id: int, stage: str, message: str) -> None:
+        """The job stopped at a review gate; it continues (the same row) when the stage is approved."""
+        self._db().execute("UPDATE jobs SET status = 'waiting', waiting = ?, message = ? WHERE id = ?",
+                           [stage, message, job_id])
+
+    def waiting_jobs(self, branch: str | None = None) -> list[dict]:
+        sql = "SELECT id FROM jobs WHERE status = 'waiting'" + (" AND branch = ?" if branch else "") + " ORDER BY id DESC"
+        return [self.get(r["id"]) for r in self._db().query(sql, [branch] if branch else [])]
+
+    def requeue(self, job_id: int) -> None:
+        """A waiting job, approved: it runs again from the top (every finished step is reused) with its own id."""
+        self._db().execute("UPDATE jobs SET status = 'queued', waiting = NULL, cancel = 0, pid = ?, "
+                           "message = 'Approved; continuing' WHERE id = ? AND status = 'waiting'", [os.getpid(), job_id])
+
+    def supersede(self, branch: str, by: int) -> None:
+        """Runs waiting on this branch give way to a new one (its own gates will stop it where needed)."""
+        self._db().execute("UPDATE jobs SET status = 'cancelled', finished = ?, message = ? "
+                           "WHERE status = 'waiting' AND branch = ? AND id != ?",
+                           [now(), f"Replaced by job {by}, which runs the same steps again.", branch, by])
 
     def failed(self, job_id: int, *, error: str, kind: str, message: str, step: str) -> None:
         """`kind`: "input" (bad input, the CLI exits 2), "failed" (a step failed) or "bug" (an unexpected error,

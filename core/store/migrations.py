@@ -147,6 +147,22 @@ def m004_job_error_kind(db):
     db.execute("ALTER TABLE jobs ADD COLUMN error_kind TEXT")
 
 
+@migrations()
+def m005_job_waiting(db):
+    # A job may wait at a review gate: a status of its own (loosening the CHECK in place, which is how SQLite
+    # documents a change that leaves every stored row valid) and the stage it waits at.
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").fetchone()[0]
+    old = "('queued','running','succeeded','failed','cancelled','interrupted')"
+    if old in sql:
+        version = db.execute("PRAGMA schema_version").fetchone()[0]
+        db.execute("PRAGMA writable_schema = ON")
+        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'jobs'",
+                   [sql.replace(old, old[:-1] + ",'waiting')")])
+        db.execute(f"PRAGMA schema_version = {version + 1}")
+        db.execute("PRAGMA writable_schema = OFF")
+    db.execute("ALTER TABLE jobs ADD COLUMN waiting TEXT")  # the gate: plan, sheets, keyframes, clips
+
+
 def _run(db, script: str) -> None:
     # executescript() would COMMIT the migration's transaction first; run statement by statement.
     for statement in script.split(";"):
