@@ -156,6 +156,7 @@ def _manifest(project: Project, branch: str | None) -> dict:
         assets = {r["hash"]: r for r in project.assets.rows()}
         derived = project.derived.rows()
         calls = project.calls.rows()
+        tags = project.tags.rows()
     finally:
         if own:
             db.conn.execute("COMMIT")
@@ -199,6 +200,7 @@ def _manifest(project: Project, branch: str | None) -> dict:
         "takes": [takes[i] for i in sorted(keep)],
         "assets": [{**assets[h], "file": asset_name(h, assets[h]["ext"])} for h in sorted(used)],
         "derived": cache,
+        "tags": [t for t in tags if t["take"] in keep],
         "calls": [_call_out(c, assets) for c in carried],
     }
 
@@ -398,12 +400,17 @@ def _check_manifest(m: Any, refuse) -> dict:
             raise bad("a call row is malformed")
         if c.get("output_asset") is not None and c["output_asset"] not in assets:
             raise bad(f"a call names output asset {str(c['output_asset'])[:12]}, which is not in the bundle")
+    tags = m.get("tags") or []  # a bundle from before tags has none
+    from core.store.tags import TAGS
+    if not isinstance(tags, list) or any(not (isinstance(t, dict) and t.get("take") in takes and t.get("tag") in TAGS
+                                              and isinstance(t.get("created"), str)) for t in tags):
+        raise bad("a tag row is malformed or names a take that is not in the bundle")
     settings = m.get("settings") or {}
     if not isinstance(settings, dict) or any(not _PORTABLE_SETTING.match(k) for k in settings):
         raise bad("its settings hold keys a bundle does not carry")
     project = m.get("project") if isinstance(m.get("project"), dict) else {}
     return {"assets": assets, "takes": takes, "branches": branches, "derived": derived, "settings": settings,
-            "calls": calls, "name": project.get("name") if isinstance(project.get("name"), str) else None}
+            "calls": calls, "tags": tags, "name": project.get("name") if isinstance(project.get("name"), str) else None}
 
 
 def _list(m: dict, key: str, bad) -> list:
@@ -502,6 +509,7 @@ def _write_rows(root: Path, manifest: dict, plan: dict, dest: Path) -> None:
                                           else None} for name, b in plan["branches"].items()])
             project.derived.load(plan["derived"])
             project.calls.load(plan["calls"])
+            project.tags.load(plan["tags"])
             settings = {**plan["settings"], "name": plan["name"] or dest.name,
                         "branch": manifest["current_branch"],
                         "imported": {"bundle_created": manifest.get("created"),

@@ -108,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("bundle", help="the .zip to import")
     bi.add_argument("--project", required=True, help="the new project's folder (must not exist)")
 
+    tg = sub.add_parser("tag", help="tag a take keep, love, hate or rewrite (keep: no automatic step replaces it; "
+                                    "hate: none makes it head)")
+    tg.add_argument("--project", required=True)
+    tg.add_argument("--take", type=int, required=True)
+    tg.add_argument("tag", choices=["keep", "love", "hate", "rewrite"])
+    tg.add_argument("--remove", action="store_true", help="take the tag off")
+
     v = sub.add_parser("verify", help="re-hash every asset and report what changed or is missing")
     v.add_argument("--project", required=True)
 
@@ -425,6 +432,14 @@ def cmd_bundle(a) -> int:
     return 0
 
 
+def cmd_tag(a) -> int:
+    project = _open(a.project)
+    (project.tags.remove if a.remove else project.tags.add)(a.take, a.tag)
+    take = project.takes.get(a.take)
+    print(f"Take {a.take} ({take.slot}): {', '.join(project.tags.of(a.take)) or 'no tags'}.", file=sys.stderr)
+    return 0
+
+
 def cmd_verify(a) -> int:
     from core.bundle import verify
 
@@ -439,7 +454,7 @@ COMMANDS = {"make": cmd_make, "approve": cmd_approve, "regenerate": cmd_regenera
             "export": cmd_export,
             "status": cmd_status,
             "branch": cmd_branch, "switch": cmd_switch, "undo": cmd_undo, "jobs": cmd_jobs, "resume": cmd_resume,
-            "bundle": cmd_bundle, "verify": cmd_verify}
+            "bundle": cmd_bundle, "verify": cmd_verify, "tag": cmd_tag}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,7 +67,7 @@ for i, c in enumerate(plan.characters):
         with sheet_col:
             st.markdown("**Sheet**")
             widgets.picture(project, sheet, size="m")
-            widgets.badges(sheet, sheet_slot in stale)
+            widgets.badges(sheet, sheet_slot in stale, project.tags.of(sheet.id) if sheet else [])
             label = "Regenerate sheet" if sheet else "Make sheet"
             if st.button(label, key=f"sheet-{i}", disabled=busy or not approved, width="stretch"):
                 jobs.submit(project, "sheets", {"names": [c.name], "regenerate": sheet is not None and

@@ -77,7 +77,7 @@ for position, s in enumerate(plan.scenes, start=1):
                 else ""
             st.markdown(f"**{position}. {s.title}** — {s.camera}, {s.duration_seconds}s{into}")
             st.caption(s.action)
-            widgets.badges(clip, f"clip/{n}" in stale)
+            widgets.badges(clip, f"clip/{n}" in stale, project.tags.of(clip.id) if clip else [])
             st.caption(f"{counts.get(f'clip/{n}', 0)} clip takes · cost ${cost:.2f}")
         with actions:
             if clip is not None and st.button("▶ Play", key=f"play-{n}", width="stretch"):

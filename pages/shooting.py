@@ -104,7 +104,7 @@ for i, s in enumerate(plan.scenes, start=1):
     with cols[(i - 1) % 3].container(border=True):
         st.markdown(f"**{i}. {s.title}**  \n{s.camera} · {s.duration_seconds}s")
         widgets.picture(project, head, size="m")
-        widgets.badges(head, slot in stale)
+        widgets.badges(head, slot in stale, project.tags.of(head.id) if head else [])
         label = "Regenerate keyframe" if head else "Make keyframe"
         prev_missing = before_it is not None and f"keyframe/{before_it.scene_id}" not in heads
         if st.button(label, key=f"kf-{s.scene_id}", disabled=busy or bool(missing_sheets) or prev_missing,

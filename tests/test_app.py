@@ -29,7 +29,7 @@ def assert_clean(at: AppTest, page: str) -> None:
     assert not [e.value for e in at.error], f"{page}: {[e.value for e in at.error]}"
 
 
-def wait_for_jobs(at: AppTest, project_path, timeout=300) -> AppTest:
+def wait_for_jobs(at: AppTest, project_path, timeout=300, *, until: str = "succeeded") -> AppTest:
     project = Project.open(project_path)
     deadline = time.monotonic() + timeout
     while jobs.active(project) and time.monotonic() < deadline:
@@ -37,7 +37,7 @@ def wait_for_jobs(at: AppTest, project_path, timeout=300) -> AppTest:
         at.run()  # what a person's browser does: the page keeps polling
     at.run()
     last = jobs.recent(project, 1)[0]
-    assert last["status"] == "succeeded", last["message"]
+    assert last["status"] == until, last["message"]
     return at
 
 
@@ -109,7 +109,17 @@ def test_a_whole_film_by_clicks(workspace, faces, tmp_path):
 
     at.switch_page("pages/generate.py").run()
     button(at, "Run all").click().run()
+    run = jobs.recent(project, 1)[0]["id"]
+    # A project made in the app is in review mode: the run stops after each stage, on that stage's page.
+    for page, stage in (("pages/design.py", "sheets"), ("pages/shooting.py", "keyframes"),
+                        ("pages/generate.py", "clips")):
+        wait_for_jobs(at, path, until="waiting")
+        assert jobs.get(project, run)["waiting"] == stage
+        at.switch_page(page).run()
+        assert_clean(at, page)
+        button(at, "Approve and continue").click().run()
     wait_for_jobs(at, path)
+    assert jobs.get(project, run)["status"] == "succeeded"  # the same job, continued at every gate
     cut = project.takes.head("cut")
     assert cut is not None and [v for v in at.get("video")]
 

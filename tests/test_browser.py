@@ -105,6 +105,14 @@ def test_a_person_makes_a_film_in_the_browser(server, faces, tmp_path):
 
         go("Generate")
         page.get_by_role("button", name="Run all").click()
+        # The app's projects are in review mode: the run waits after each stage for Approve and continue.
+        for title, stage, name in (("Design", "sheets", "2-design-gate"), ("Shooting", "keyframes", "3-shooting-gate"),
+                                   ("Generate", "clips", "4-generate-gate")):
+            wait_idle()
+            go(title)
+            page.get_by_text(f"The run waits for your approval of the {stage}").wait_for(timeout=120_000)
+            shot(name)
+            page.get_by_role("button", name="Approve and continue").first.click()
         wait_idle()
         page.locator("video").first.wait_for(timeout=300_000)
         shot("4-generate")

@@ -39,7 +39,8 @@ def test_a_project_from_the_last_release_is_upgraded_in_place(tmp_path):
         before = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("takes", "heads", "calls")}
         assert "error_kind" not in [c[1] for c in conn.execute("PRAGMA table_info(jobs)")]
     project = Project.open(path)
-    assert [m.name for m in migrations.applied(project.db)][-2:] == ["m004_job_error_kind", "m005_job_waiting"]
+    assert [m.name for m in migrations.applied(project.db)][-3:] == ["m004_job_error_kind", "m005_job_waiting",
+                                                                     "m006_tags"]
     assert "error_kind" in project.db["jobs"].columns_dict and "meta" in project.db["derived"].columns_dict
     assert {t: project.db[t].count for t in ("takes", "heads", "calls")} == before  # nothing lost or rewritten
     st = status(project)
@@ -64,6 +65,8 @@ def test_a_bundle_round_trip_keeps_every_row_of_every_table(film_copy, tmp_path)
     project = Project.open(film_copy)
     project.takes.fork("alt")
     project.takes.switch("main")
+    project.tags.add(project.takes.head("keyframe/2").id, "keep")
+    project.tags.add(project.takes.head("clip/1").id, "love")
     zipped = export_bundle(project, tmp_path / "film.zip")
     moved = import_bundle(zipped, tmp_path / "elsewhere" / "film")
 
@@ -77,6 +80,8 @@ def test_a_bundle_round_trip_keeps_every_row_of_every_table(film_copy, tmp_path)
     same("SELECT * FROM calls ORDER BY id", drop=("id", "job"))
     same("SELECT * FROM derived ORDER BY source, kind")  # meta included: the soundtrack's measured loudness
     same("SELECT * FROM assets ORDER BY hash")
+    same("SELECT * FROM tags ORDER BY take, tag")
+    assert moved.db["tags"].count == 2
     assert any(r["meta"] for r in rows(moved.db, "SELECT meta FROM derived"))
     project.close()
 

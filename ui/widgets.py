@@ -11,6 +11,7 @@ import streamlit as st
 from core.errors import DailiesError
 from core.projects import create_project
 from core.store import Project, Take
+from core.store.tags import TAGS
 from core.thumbs import thumb_path
 from ui import state
 
@@ -60,16 +61,20 @@ def fork_form(project: Project, *, label: str, placeholder: str, key: str) -> No
             st.error(str(err))
 
 
-def badges(take: Take | None, stale: bool) -> None:
+def badges(take: Take | None, stale: bool, tags: list[str] | None = None) -> None:
     if take is None:
         st.badge("not made yet", color="gray")
         return
     row = []
+    tags = tags or []
     if take.score is not None:
         color = "green" if take.score >= 0.8 else "orange"
         row.append((f"score {take.score:.2f}", color))
     if stale:
-        row.append(("needs regen", "red"))
+        row.append(("kept · stale" if "keep" in tags else "needs regen", "orange" if "keep" in tags else "red"))
+    elif "keep" in tags:
+        row.append(("kept", "violet"))
+    row += [(t, "gray") for t in tags if t != "keep"]
     if take.origin != "generated":
         row.append((take.origin, "blue"))
     for text, color in row:
@@ -87,19 +92,34 @@ def picture(project: Project, take: Take | None, *, size: str = "m", caption: st
 
 
 def take_strip(project: Project, slot: str, *, head: Take | None, disabled: bool, key: str) -> None:
-    """Thumbnails of the newest takes of a slot, each with a button to make it the head."""
+    """Thumbnails of the newest takes of a slot, each with a button to make it the head and its tags; a filter
+    shows only the takes with a tag."""
     takes = project.takes.of_slot(slot)
-    if len(takes) < 2:
+    if not takes:
         return
+    tags = project.tags.by_take()
+    want = st.segmented_control("Show", ["all", *TAGS], default="all", key=f"{key}-filter",
+                                label_visibility="collapsed") if len(takes) > 1 else "all"
+    if want not in (None, "all"):
+        takes = [t for t in takes if want in tags.get(t.id, [])]
     newest = takes[-STRIP:][::-1]
     cols = st.columns(STRIP)
     for col, take in zip(cols, newest):
         with col:
             picture(project, take, size="s")
             label = "● in use" if head and take.id == head.id else f"use #{take.id}"
-            if st.button(label, key=f"{key}-use-{take.id}", disabled=disabled or (head and take.id == head.id),
+            if st.button(label, key=f"{key}-use-{take.id}", disabled=bool(disabled or (head and take.id == head.id)),
                          width="stretch"):
                 project.takes.restore(take.id)
+                st.rerun()
+            have = tags.get(take.id, [])
+            picked = st.pills("Tags", TAGS, selection_mode="multi", default=have, key=f"{key}-tags-{take.id}",
+                              label_visibility="collapsed", disabled=disabled)
+            if sorted(picked or []) != sorted(have):
+                for t in set(picked or []) - set(have):
+                    project.tags.add(take.id, t)
+                for t in set(have) - set(picked or []):
+                    project.tags.remove(take.id, t)
                 st.rerun()
     older = takes[:-STRIP]
     if older:

@@ -217,18 +217,22 @@ class Context:
     def produce(self, slot: str, *, recipe_of: dict, inputs: dict[str, int], make: Callable[[int], StepResult],
                 regenerate: bool = False, origin: str = "generated") -> Take:
         """Reuse the take made from this recipe, or make a new one; either way it becomes the head."""
-        takes = self.project.takes
+        takes, tags = self.project.takes, self.project.tags
         recipe = recipe_hash(recipe_of)
         if not regenerate:
             head = takes.head(slot, self.branch)
-            if head is not None and self._satisfies(head, recipe):
+            if head is not None and tags.has(head.id, "keep"):
+                return head  # kept by the person: an automatic step leaves it, stale or not
+            hated = head is not None and tags.has(head.id, "hate")
+            if head is not None and not hated and self._satisfies(head, recipe):
                 return self._repoint(head, inputs)
             existing = takes.with_recipe(slot, recipe)
-            if existing is not None:
+            if existing is not None and not tags.has(existing.id, "hate"):
                 existing = self._repoint(existing, inputs)
                 takes.set_heads({slot: existing.id}, branch=self.branch, job=self.job_id)
                 return existing
-            variant = 0
+            # A hated result is not made again from the cached call either: a new variant asks anew.
+            variant = takes.next_variant(slot, recipe) if existing is not None or hated else 0
         else:
             variant = takes.next_variant(slot, recipe)
         result = make(variant)

@@ -36,6 +36,7 @@ def status(project: Project, branch: str | None = None) -> dict:
     # "stale" is "needs regen": a take made from inputs that moved, or a sheet, keyframe or clip not made yet.
     stale = stale_slots(project, branch, heads) | missing_media(project, branch)
     counts = project.takes.counts()
+    tags = project.tags.by_take()
     slots = []
     for slot in planned_slots(project, branch):
         take = heads.get(slot)
@@ -47,6 +48,7 @@ def status(project: Project, branch: str | None = None) -> dict:
             "stale": slot in stale,
             "score": take.score if take else None,
             "origin": take.origin if take else None,
+            "tags": tags.get(take.id, []) if take else [],  # "keep": no automatic step replaces this head
         })
     by_slot = project.calls.by_slot()
     scenes = sorted({int(s.split("/")[1]) for s in by_slot if s and s.startswith(("keyframe/", "clip/"))})
@@ -71,6 +73,7 @@ def status(project: Project, branch: str | None = None) -> dict:
                    for i, s in enumerate(story_of(story).scenes, start=1)] if story else [],
         "slots": slots,
         "calls": {**project.calls.totals(), "by_slot": by_slot},
+        "tags": {str(t): v for t, v in tags.items()},  # every tagged take of the project, head or not
         "costs": costs,
         "cut": {"path": str(cut_path) if cut_path and cut_path.exists() else None,
                 "asset": cut.asset if cut else None, "take": cut.id if cut else None},

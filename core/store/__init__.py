@@ -19,6 +19,7 @@ from core.store.calls import CallLog
 from core.store.db import Connections
 from core.store.derived import Derived
 from core.store.jobs import JobRows
+from core.store.tags import Tags
 from core.store.takes import Take, Takes
 
 __all__ = ["Project", "Take"]
@@ -35,6 +36,7 @@ class Project:
         self.calls = CallLog(conns)
         self.derived = Derived(conns, self.assets)
         self.jobs = JobRows(conns)
+        self.tags = Tags(conns)
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = True) -> "Project":

@@ -163,6 +163,19 @@ def m005_job_waiting(db):
     db.execute("ALTER TABLE jobs ADD COLUMN waiting TEXT")  # the gate: plan, sheets, keyframes, clips
 
 
+@migrations()
+def m006_tags(db):
+    # keep / love / hate / rewrite on a take. Takes stay immutable: a tag is a row about a take, not in it.
+    _run(db, """
+        CREATE TABLE tags (
+            take    INTEGER NOT NULL REFERENCES takes(id),
+            tag     TEXT NOT NULL CHECK (tag IN ('keep','love','hate','rewrite')),
+            created TEXT NOT NULL,
+            PRIMARY KEY (take, tag)
+        );
+        """)
+
+
 def _run(db, script: str) -> None:
     # executescript() would COMMIT the migration's transaction first; run statement by statement.
     for statement in script.split(";"):
