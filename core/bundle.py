@@ -157,6 +157,7 @@ def _manifest(project: Project, branch: str | None) -> dict:
         derived = project.derived.rows()
         calls = project.calls.rows()
         tags = project.tags.rows()
+        overrides = project.tags.override_rows()
     finally:
         if own:
             db.conn.execute("COMMIT")
@@ -201,6 +202,7 @@ def _manifest(project: Project, branch: str | None) -> dict:
         "assets": [{**assets[h], "file": asset_name(h, assets[h]["ext"])} for h in sorted(used)],
         "derived": cache,
         "tags": [t for t in tags if t["take"] in keep],
+        "overrides": [o for o in overrides if o["take"] in keep],
         "calls": [_call_out(c, assets) for c in carried],
     }
 
@@ -405,12 +407,17 @@ def _check_manifest(m: Any, refuse) -> dict:
     if not isinstance(tags, list) or any(not (isinstance(t, dict) and t.get("take") in takes and t.get("tag") in TAGS
                                               and isinstance(t.get("created"), str)) for t in tags):
         raise bad("a tag row is malformed or names a take that is not in the bundle")
+    overrides = m.get("overrides") or []
+    if not isinstance(overrides, list) or any(not (isinstance(o, dict) and o.get("take") in takes
+                                                   and isinstance(o.get("source"), str)
+                                                   and isinstance(o.get("created"), str)) for o in overrides):
+        raise bad("an override row is malformed or names a take that is not in the bundle")
     settings = m.get("settings") or {}
     if not isinstance(settings, dict) or any(not _PORTABLE_SETTING.match(k) for k in settings):
         raise bad("its settings hold keys a bundle does not carry")
     project = m.get("project") if isinstance(m.get("project"), dict) else {}
     return {"assets": assets, "takes": takes, "branches": branches, "derived": derived, "settings": settings,
-            "calls": calls, "tags": tags, "name": project.get("name") if isinstance(project.get("name"), str) else None}
+            "calls": calls, "tags": tags, "overrides": overrides, "name": project.get("name") if isinstance(project.get("name"), str) else None}
 
 
 def _list(m: dict, key: str, bad) -> list:
@@ -510,6 +517,7 @@ def _write_rows(root: Path, manifest: dict, plan: dict, dest: Path) -> None:
             project.derived.load(plan["derived"])
             project.calls.load(plan["calls"])
             project.tags.load(plan["tags"])
+            project.tags.load_overrides(plan["overrides"])
             settings = {**plan["settings"], "name": plan["name"] or dest.name,
                         "branch": manifest["current_branch"],
                         "imported": {"bundle_created": manifest.get("created"),

@@ -108,6 +108,24 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("bundle", help="the .zip to import")
     bi.add_argument("--project", required=True, help="the new project's folder (must not exist)")
 
+    ed = sub.add_parser("edit", help="change a sheet or keyframe as words say, whole or only inside a region")
+    ed.add_argument("instruction", help='e.g. "make the coat red", "brighter", "zoom in"')
+    ed.add_argument("--project", required=True)
+    ed.add_argument("--slot", required=True, help="sheet/NAME or keyframe/<scene id> (status lists them)")
+    where = ed.add_mutually_exclusive_group()
+    where.add_argument("--box", help="only inside this rectangle: X,Y,W,H in the picture's pixels")
+    where.add_argument("--mask", help="only where this PNG is white (scaled to the picture)")
+    ed.add_argument("--provider", default=None)
+
+    ac = sub.add_parser("accept", help="accept a take whose check scored below the bar (records an override)")
+    ac.add_argument("--project", required=True)
+    ac.add_argument("--slot", required=True, help="e.g. sheet/Ada, keyframe/2, clip/2 (its head is accepted)")
+
+    fx = sub.add_parser("fix", help="one more attempt at a take that failed its check, told what the check found")
+    fx.add_argument("--project", required=True)
+    fx.add_argument("--slot", required=True)
+    fx.add_argument("--provider", default=None)
+
     tg = sub.add_parser("tag", help="tag a take keep, love, hate or rewrite (keep: no automatic step replaces it; "
                                     "hate: none makes it head)")
     tg.add_argument("--project", required=True)
@@ -432,6 +450,52 @@ def cmd_bundle(a) -> int:
     return 0
 
 
+def cmd_edit(a) -> int:
+    from core import media
+    from core.pipeline.stills import Region
+
+    project = _open(a.project)
+    params: dict = {"slot": a.slot, "instruction": a.instruction}
+    if a.box:
+        params["box"] = list(Region.parse_box(a.box).box)
+    if a.mask:
+        p = Path(a.mask).expanduser()
+        if not p.is_file():
+            raise InputError(f"--mask {a.mask}: the file does not exist.")
+        data = p.read_bytes()
+        ext, _w, _h = media.image_info(data, name=p.name)
+        params["mask"] = project.assets.put(data, ext)
+    provider = _provider(a.provider or project.setting("provider"))
+    _preflight(provider, project, {})
+    result = _run_job(project, "edit", params, provider)
+    take = project.takes.get(result["take"])
+    print(f"{take.slot}: take {take.id}, edited from take {take.parent} ({a.instruction}).", file=sys.stderr)
+    print(project.assets.path(take.asset))
+    return 0
+
+
+def cmd_accept(a) -> int:
+    project = _open(a.project)
+    take = project.takes.head(a.slot)
+    if take is None:
+        raise InputError(f"{a.slot} has no take to accept; `status` lists the slots.")
+    project.tags.accept(take.id, score=take.score, source="cli")
+    score = f" (score {take.score:.2f})" if take.score is not None else ""
+    print(f"Accepted take {take.id} of {a.slot}{score} anyway.", file=sys.stderr)
+    return 0
+
+
+def cmd_fix(a) -> int:
+    project = _open(a.project)
+    provider = _provider(a.provider or project.setting("provider"))
+    _preflight(provider, project, {})
+    result = _run_job(project, "fix", {"slot": a.slot}, provider)
+    take = project.takes.get(result["take"])
+    score = f"score {take.score:.2f}" if take.score is not None else "no score"
+    print(f"{a.slot}: take {take.id}, {score}.", file=sys.stderr)
+    return 0
+
+
 def cmd_tag(a) -> int:
     project = _open(a.project)
     (project.tags.remove if a.remove else project.tags.add)(a.take, a.tag)
@@ -454,7 +518,8 @@ COMMANDS = {"make": cmd_make, "approve": cmd_approve, "regenerate": cmd_regenera
             "export": cmd_export,
             "status": cmd_status,
             "branch": cmd_branch, "switch": cmd_switch, "undo": cmd_undo, "jobs": cmd_jobs, "resume": cmd_resume,
-            "bundle": cmd_bundle, "verify": cmd_verify, "tag": cmd_tag}
+            "bundle": cmd_bundle, "verify": cmd_verify, "tag": cmd_tag, "edit": cmd_edit, "accept": cmd_accept,
+            "fix": cmd_fix}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -114,6 +114,10 @@ def approve(project, job_id: int | None = None, *, background: bool = True,
     if busy:
         raise InputError(f"Project {project.name} is busy with job {busy[0]['id']}; wait for it or cancel it first.")
     row = waiting[0]
+    low = gates.below_bar(project, row["waiting"], row["branch"])
+    if low:
+        raise InputError(f"{', '.join(low)} failed {'its' if len(low) == 1 else 'their'} check (below 0.80): "
+                         "Fix, or Accept anyway, before approving.")
     gates.approve(project, row["waiting"], branch=row["branch"])
     project.jobs.requeue(row["id"])
     _start(project, row["id"], background=background, on_report=on_report)

@@ -15,6 +15,7 @@ asks again once, and repairs what is left into a StoryPlan.
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Literal, get_args
 
@@ -146,7 +147,7 @@ def _number(v: Any, default: float) -> float:
     if isinstance(v, bool) or v is None:
         return default
     if isinstance(v, (int, float)):
-        return float(v)
+        return float(v) if math.isfinite(v) else default  # JSON's NaN and Infinity are not durations
     m = re.search(r"-?\d+(?:\.\d+)?", str(v))
     return float(m.group()) if m else default
 

@@ -67,7 +67,8 @@ for i, c in enumerate(plan.characters):
         with sheet_col:
             st.markdown("**Sheet**")
             widgets.picture(project, sheet, size="m")
-            widgets.badges(sheet, sheet_slot in stale, project.tags.of(sheet.id) if sheet else [])
+            widgets.badges(sheet, sheet_slot in stale, project.tags.of(sheet.id) if sheet else [], project=project,
+                           key=f"sheet-{i}", disabled=busy)
             label = "Regenerate sheet" if sheet else "Make sheet"
             if st.button(label, key=f"sheet-{i}", disabled=busy or not approved, width="stretch"):
                 jobs.submit(project, "sheets", {"names": [c.name], "regenerate": sheet is not None and
@@ -77,7 +78,14 @@ for i, c in enumerate(plan.characters):
                                                help="A new take at twice the size; the original is kept"):
                 jobs.submit(project, "upscale", {"take": sheet.id}, label=f"Upscaling {c.name}'s sheet")
                 st.rerun()
+        edit = widgets.edit_panel(project, sheet_slot, sheet, disabled=busy, key=f"edit-sheet-{i}")
+        if edit:
+            jobs.submit(project, "edit", edit, label=f"Editing {c.name}'s sheet")
+            st.rerun()
         widgets.take_strip(project, sheet_slot, head=sheet, disabled=busy, key=f"sheet-{i}")
+        if project.takes.count(sheet_slot) > 1:
+            with st.expander("Compare two takes"):
+                widgets.compare(project, sheet_slot, key=f"sheet-{i}")
 
 sheets = [c.name for c in plan.characters if f"sheet/{c.name}" in heads]
 if len(sheets) >= 2:

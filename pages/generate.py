@@ -77,7 +77,8 @@ for position, s in enumerate(plan.scenes, start=1):
                 else ""
             st.markdown(f"**{position}. {s.title}** — {s.camera}, {s.duration_seconds}s{into}")
             st.caption(s.action)
-            widgets.badges(clip, f"clip/{n}" in stale, project.tags.of(clip.id) if clip else [])
+            widgets.badges(clip, f"clip/{n}" in stale, project.tags.of(clip.id) if clip else [], project=project,
+                           key=f"clip-{n}", disabled=busy)
             st.caption(f"{counts.get(f'clip/{n}', 0)} clip takes · cost ${cost:.2f}")
         with actions:
             if clip is not None and st.button("▶ Play", key=f"play-{n}", width="stretch"):
@@ -100,6 +101,10 @@ for position, s in enumerate(plan.scenes, start=1):
                                          help="Motion-compensated frame interpolation (slow: about a minute)"):
                         jobs.submit(project, "interpolate", {"take": clip.id, "fps": fps}, label=f"Interpolating {n}")
                         st.rerun()
+        if counts.get(f"clip/{n}", 0) > 1:
+            with st.expander(f"Clip takes ({counts[f'clip/{n}']}): tags, compare"):
+                widgets.take_strip(project, f"clip/{n}", head=clip, disabled=busy, key=f"clip-{n}")
+                widgets.compare(project, f"clip/{n}", key=f"clip-{n}")
 
 st.subheader("The cut")
 saved = project.setting("export_settings") or {}
@@ -153,7 +158,9 @@ boundaries = " → ".join(f"{i}. {s.title}" + (f" ({s.transition} {s.transition_
                         for i, s in enumerate(plan.scenes, start=1))
 st.caption(f"{cut.payload.get('name', '')} · {cut.payload.get('duration') or 0:.1f}s · {boundaries}")
 if cut.payload.get("animatic"):
-    st.warning(f"Scenes {', '.join(map(str, cut.payload['animatic']))} are animatics (keyframe previews) until "
+    ids = {s.scene_id: i for i, s in enumerate(plan.scenes, start=1)}
+    st.warning(f"Scenes {', '.join(str(ids.get(n, n)) for n in cut.payload['animatic'])} are animatics (keyframe "
+               "previews) until "
                "their clips are made.")
 e1, e2, e3 = st.columns(3)
 if e1.button("Export MP4", disabled=busy, width="stretch", help="Render with the export settings into exports/"):

@@ -1,11 +1,7 @@
 """History: the branch's timeline of head moves, restore any take, undo, fork, compare two takes."""
-import json
-
 import streamlit as st
-from streamlit_extras.image_compare_slider import image_compare_slider
 
 from core.errors import DailiesError
-from core.thumbs import thumb_path
 from ui import jobs, widgets
 
 st.title("History")
@@ -53,22 +49,4 @@ if chosen.note:
     r2.caption(chosen.note)
 
 st.subheader("Compare two takes")
-if len(takes) < 2:
-    st.caption("This slot has one take; regenerate it to have something to compare.")
-    st.stop()
-a_col, b_col = st.columns(2)
-a = a_col.selectbox("Left", [t.id for t in takes], index=1, format_func=labels.get, key=f"cmp-a-{slot}")
-b = b_col.selectbox("Right", [t.id for t in takes], index=0, format_func=labels.get, key=f"cmp-b-{slot}")
-ta, tb = by_id[a], by_id[b]
-kind = project.assets.row(ta.asset)["ext"] if ta.asset else None
-if kind in ("png", "jpg", "webp"):
-    image_compare_slider(str(thumb_path(project, ta.asset, "l")), str(thumb_path(project, tb.asset, "l")),
-                         label1=f"#{a}", label2=f"#{b}", key=f"slider-{a}-{b}")
-elif kind == "mp4":
-    with a_col:
-        widgets.video(project, ta)
-    with b_col:
-        widgets.video(project, tb)
-else:
-    a_col.code(json.dumps(ta.payload, indent=1)[:6000], language="json")
-    b_col.code(json.dumps(tb.payload, indent=1)[:6000], language="json")
+widgets.compare(project, slot, key="history")

@@ -50,7 +50,9 @@ edited = st.data_editor(
 if st.button("Save shot list", type="primary", disabled=busy):
     scenes = []
     for r in edited:
-        scenes.append({"scene_id": r.get("id"), "title": r.get("title") or "Untitled", "setting": r.get("setting") or plan.scenes[0].setting,
+        sid = r.get("id")  # a table hands whole numbers back as floats once a row is added
+        scenes.append({"scene_id": int(sid) if sid is not None and sid == sid else None,
+                       "title": r.get("title") or "Untitled", "setting": r.get("setting") or plan.scenes[0].setting,
                        "camera": r.get("camera") or "static", "mood": r.get("mood") or "",
                        "action": r.get("action") or "", "duration_seconds": int(r.get("duration") or 5),
                        "transition": r.get("transition") or "cut", "description": r.get("description") or "",
@@ -104,7 +106,8 @@ for i, s in enumerate(plan.scenes, start=1):
     with cols[(i - 1) % 3].container(border=True):
         st.markdown(f"**{i}. {s.title}**  \n{s.camera} · {s.duration_seconds}s")
         widgets.picture(project, head, size="m")
-        widgets.badges(head, slot in stale, project.tags.of(head.id) if head else [])
+        widgets.badges(head, slot in stale, project.tags.of(head.id) if head else [], project=project,
+                       key=f"kf-{s.scene_id}", disabled=busy)
         label = "Regenerate keyframe" if head else "Make keyframe"
         prev_missing = before_it is not None and f"keyframe/{before_it.scene_id}" not in heads
         if st.button(label, key=f"kf-{s.scene_id}", disabled=busy or bool(missing_sheets) or prev_missing,
@@ -112,8 +115,14 @@ for i, s in enumerate(plan.scenes, start=1):
             jobs.submit(project, "keyframe", {"scene": s.scene_id, "regenerate": head is not None and
                                               slot not in stale}, label=f"Keyframe {i}")
             st.rerun()
+        edit = widgets.edit_panel(project, slot, head, disabled=busy, key=f"edit-kf-{s.scene_id}")
+        if edit:
+            jobs.submit(project, "edit", edit, label=f"Editing keyframe {i}")
+            st.rerun()
         with st.expander(f"Takes ({counts.get(slot, 0)})"):
             widgets.take_strip(project, slot, head=head, disabled=busy, key=f"kf-{s.scene_id}")
+            if counts.get(slot, 0) > 1:
+                widgets.compare(project, slot, key=f"kf-{s.scene_id}")
 
 st.subheader("Script")
 script = heads.get("script")

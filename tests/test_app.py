@@ -187,3 +187,20 @@ def test_a_run_in_review_mode_waits_on_each_page_and_approve_continues_it(worksp
     assert_clean(at, "design")
     assert any("waits for your approval of the sheets" in m.value for m in at.markdown)
     project.close()
+
+
+def test_an_edit_in_words_from_the_design_page_makes_a_child_take(workspace, finished_film):
+    shutil.copytree(finished_film, workspace / "harbour")
+    at = open_project(app(), "harbour").run()
+    at.switch_page("pages/design.py").run()
+    project = Project.open(workspace / "harbour")
+    before = project.takes.head("sheet/Ada")
+    at.text_input(key="edit-sheet-0-text").set_value("brighter")
+    button(at, "Edit").click().run()
+    wait_for_jobs(at, workspace / "harbour")
+    after = project.takes.head("sheet/Ada")
+    assert after.parent == before.id and after.note == "brighter"
+    at.run()
+    assert_clean(at, "design")
+    assert any("Edits: “brighter”" in c.value for c in at.caption)
+    project.close()

@@ -148,3 +148,25 @@ def test_the_reask_prompt_lists_every_problem_and_the_last_answer():
     text = reask_prompt("Plan a short film.", d, checked.problems)
     assert text.startswith("Plan a short film.")
     assert all(f"- {p}." in text for p in checked.problems) and '"the owl"' in text
+
+
+def test_names_in_any_script_stay_apart_and_a_title_never_merges_two_people():
+    d = draft(characters=[{"name": n, "visual_description": LONG} for n in ("李雷", "韩梅梅", "Old Tom", "Tom")],
+              scenes=[{"scene_id": 1, "title": "a", "setting": "x", "characters_present": ["韩梅梅", "tom", "李雷"]}])
+    checked = check_plan(d)
+    assert [c.name for c in checked.plan.characters] == ["李雷", "韩梅梅", "Old Tom", "Tom"]
+    assert checked.plan.scenes[0].characters_present == ["韩梅梅", "Tom", "李雷"]
+
+
+def test_json_nan_and_infinity_fall_back_to_defaults():
+    d = PlanDraft.model_validate({"characters": [{"name": "Ada", "visual_description": LONG}],
+                                  "scenes": [{"scene_id": float("nan"), "duration_seconds": float("inf"),
+                                              "transition_seconds": float("nan"), "setting": "x"}]})
+    s = check_plan(d).plan.scenes[0]
+    assert (s.scene_id, s.duration_seconds, s.transition_seconds) == (1, 5, 1.0)
+
+
+def test_a_revision_keeps_ids_replaces_repeated_ones_and_never_revives_a_removed_one():
+    d = draft(scenes=[{"scene_id": i, "title": t, "setting": "x"} for i, t in ((4, "a"), (4, "b"), (3, "c"), (9, "d"))])
+    checked = check_plan(d, ids_from=8, known_ids={1, 2, 4})  # scene 3 was removed; 9 is new
+    assert [s.scene_id for s in checked.plan.scenes] == [4, 10, 11, 9]

@@ -165,3 +165,43 @@ def test_regenerate_scene_n_counts_positions_after_a_recut(film_copy, workspace)
     p = core("scene", "move", 1, "--to", 9)
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
     project.close()
+
+
+def test_a_scene_added_at_the_end_makes_the_cut_stale(film):
+    scenes.insert_scene(film, after=3)
+    assert stale(film) == {"keyframe/4", "clip/4", "cut", "script"}
+
+
+def test_a_table_that_hands_ids_back_as_floats_keeps_every_scene_its_takes(film):
+    from core.pipeline.edits import edit_scenes
+
+    before = media(film)
+    rows = [{**s.model_dump(), "scene_id": float(s.scene_id)} for s in story_of(film.takes.head("story")).scenes]
+    edit_scenes(film, [*rows, {**rows[0], "scene_id": None, "title": "A new row"}])
+    assert order(film) == [1, 2, 3, 4] and media(film) == before
+
+
+def test_a_refinement_never_hands_out_a_removed_scenes_id(film):
+    from core.pipeline.context import Context
+    from core.pipeline.edits import refine_story
+    from core.providers import get_provider
+
+    scenes.remove_scene(film, 3)
+    refine_story(Context(project=film, provider=get_provider("offline")), "add a scene")
+    assert order(film) == [1, 2, 4]
+
+
+def test_a_scene_that_is_not_valid_is_refused_in_one_line(film):
+    with pytest.raises(InputError, match="Scene 2 is not valid at duration_seconds"):
+        scenes.insert_scene(film, after=1, fields={"duration_seconds": 30})
+    with pytest.raises(InputError, match="characters_present"):
+        scenes.insert_scene(film, after=1, fields={"characters_present": ["Ada", "Bo", "Ada", "Bo"]})
+
+
+def test_a_film_holds_at_most_24_scenes(film):
+    from core.models import MAX_SCENES
+
+    for _ in range(MAX_SCENES - 3):
+        scenes.duplicate_scene(film, 1)
+    with pytest.raises(InputError, match="the most a film can have"):
+        scenes.insert_scene(film, after=1)

@@ -39,8 +39,8 @@ def test_a_project_from_the_last_release_is_upgraded_in_place(tmp_path):
         before = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("takes", "heads", "calls")}
         assert "error_kind" not in [c[1] for c in conn.execute("PRAGMA table_info(jobs)")]
     project = Project.open(path)
-    assert [m.name for m in migrations.applied(project.db)][-3:] == ["m004_job_error_kind", "m005_job_waiting",
-                                                                     "m006_tags"]
+    assert [m.name for m in migrations.applied(project.db)][-4:] == ["m004_job_error_kind", "m005_job_waiting",
+                                                                     "m006_tags", "m007_overrides"]
     assert "error_kind" in project.db["jobs"].columns_dict and "meta" in project.db["derived"].columns_dict
     assert {t: project.db[t].count for t in ("takes", "heads", "calls")} == before  # nothing lost or rewritten
     st = status(project)

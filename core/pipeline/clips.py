@@ -14,19 +14,21 @@ from core.errors import InputError
 from core.pipeline import prompts
 from core.pipeline.context import MAX_CLIP_ATTEMPTS, Context, StepResult
 from core.pipeline.cut import normalized
-from core.pipeline.parts import part, scene_part
+from core.pipeline.parts import part, scene_label, scene_part
 from core.providers.base import CheckRequest, ClipRequest
 from core.store import Take
 
 
-def make_clip(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
+def make_clip(ctx: Context, n: int, *, regenerate: bool = False,
+              fix: list[str] | None = None) -> Take:
     scene_take, scene = scene_part(ctx.project, n, ctx.branch)
     look = part(ctx.project, "look", ctx.branch)
     aspect_ratio = look.payload["aspect_ratio"]
     slot = f"clip/{n}"
+    label = scene_label(ctx.project, n, ctx.branch)
     keyframe = ctx.project.takes.head(f"keyframe/{n}", ctx.branch)
     if keyframe is None:
-        raise InputError(f"Scene {n} has no keyframe yet; make the keyframe first.")
+        raise InputError(f"{label} has no keyframe yet; make the keyframe first.")
     inputs = {f"scene/{n}": scene_take.id, "look": look.id, f"keyframe/{n}": keyframe.id}
     recipe = {"step": "clip", "provider": ctx.provider.name,
               "models": [ctx.provider.models.get(r) for r in ("video", "check")],
@@ -54,8 +56,9 @@ def make_clip(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
             return ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
                             inputs=[asset, keyframe.asset], fn=lambda: ctx.provider.check(creq))
 
-        done = ctx.until_accepted(what=f"Clip {n}", max_attempts=MAX_CLIP_ATTEMPTS,
-                                  default_fix="keep the shot closer to the keyframe", make=attempt, check=check)
+        done = ctx.until_accepted(what=f"Clip of {label.lower()}", max_attempts=1 if fix else MAX_CLIP_ATTEMPTS,
+                                  default_fix="keep the shot closer to the keyframe", make=attempt, check=check,
+                                  fix=fix)
         return StepResult(asset=done.asset, score=done.score, cost_usd=done.cost_usd,
                           model=ctx.provider.models.get("video"),
                           payload={"scene": n, "attempts": done.history, "prompt": done.prompt,
@@ -63,5 +66,5 @@ def make_clip(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
 
     take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate)
     normalized(ctx.project, take.asset)  # now, in the clip's own worker, not later on the cut's critical path
-    ctx.job.step_done(f"Clip {n} ready")
+    ctx.job.step_done(f"Clip of {label.lower()} ready")
     return take

@@ -192,14 +192,16 @@ class Context:
 
     def until_accepted(self, *, what: str, max_attempts: int, default_fix: str,
                        make: Callable[[int, list[str] | None], tuple[str, float, str]],
-                       check: Callable[[str, str], tuple[CheckResult, float]]) -> Accepted:
+                       check: Callable[[str, str], tuple[CheckResult, float]],
+                       fix: list[str] | None = None) -> Accepted:
         """Make and check up to `max_attempts` times; each retry carries the check's issues as a fix.
 
         `make(attempt, fix)` returns (asset, cost, prompt); `check(asset, prompt)` returns (result, cost).
-        Stops at the first attempt scoring SCORE_THRESHOLD or more; the best attempt wins otherwise.
+        Stops at the first attempt scoring SCORE_THRESHOLD or more; the best attempt wins otherwise. `fix`: the
+        problems the first attempt already addresses (a person's Fix of a take that failed its check).
         """
         best: tuple[str, float, list[str]] | None = None
-        fix, total, history, prompt = None, 0.0, [], ""
+        total, history, prompt = 0.0, [], ""
         for attempt in range(1, max_attempts + 1):
             asset, cost, prompt = make(attempt, fix)
             result, check_cost = check(asset, prompt)

@@ -71,12 +71,12 @@ def assemble_cut(ctx: Context, story: Take, settings: ExportSettings | None = No
     plan = story_of(story)
     sources: dict[int, Take] = {}
     stand_ins: list[int] = []
-    for s in plan.scenes:
+    for position, s in enumerate(plan.scenes, start=1):
         clip = None if settings.animatic else ctx.project.takes.head(f"clip/{s.scene_id}", ctx.branch)
         if clip is None:
             keyframe = ctx.project.takes.head(f"keyframe/{s.scene_id}", ctx.branch)
             if keyframe is None:
-                raise InputError(f"Scene {s.scene_id} has neither a clip nor a keyframe yet; make its keyframe first.")
+                raise InputError(f"Scene {position} has neither a clip nor a keyframe yet; make its keyframe first.")
             stand_ins.append(s.scene_id)
             clip = keyframe
         sources[s.scene_id] = clip
@@ -85,7 +85,9 @@ def assemble_cut(ctx: Context, story: Take, settings: ExportSettings | None = No
     # Each scene's part and its link to the scene before: an edit of a scene or a re-cut makes the cut stale.
     scene_slots = {f"{kind}/{n}": ctx.project.takes.head(f"{kind}/{n}", ctx.branch) for n in sources
                    for kind in ("scene", "after")}
-    inputs = {t.slot: t.id for t in sources.values()} | {s: t.id for s, t in scene_slots.items() if t}
+    # ...and on the story itself: a scene added at the end changes no part of the others, but the film.
+    inputs = {t.slot: t.id for t in sources.values()} | {s: t.id for s, t in scene_slots.items() if t} \
+        | {"story": story.id}
     recipe = {"step": "cut", "form": NORMAL_FORM, "settings": settings.model_dump(),
               "sources": [t.asset for t in sources.values()], "animatic": stand_ins,
               "scenes": [s.model_dump(include={"transition", "transition_seconds", "subtitle", "audio",
@@ -98,7 +100,7 @@ def assemble_cut(ctx: Context, story: Take, settings: ExportSettings | None = No
             ctx.check_cancel()
             if n in stand_ins:
                 clips[n] = animatic(ctx.project, take, plan.scene(n))
-                ctx.job.say(f"Animatic for scene {n}")
+                ctx.job.say(f"Animatic for scene {plan.position(n)}")
             else:
                 clips[n] = normalized(ctx.project, take.asset)
         done = render(ctx.project, scenes=plan.scenes, clips=clips, settings=settings, title=plan.title,
@@ -114,7 +116,7 @@ def assemble_cut(ctx: Context, story: Take, settings: ExportSettings | None = No
             "scene_starts": {str(n): span[0] for n, span in done.timeline.scene_spans.items()}})
 
     take = ctx.produce("cut", recipe_of=recipe, inputs=inputs, make=make)
-    ctx.job.step_done("Cut assembled" + (f" (animatic for scenes {', '.join(map(str, stand_ins))})"
+    ctx.job.step_done("Cut assembled" + (f" (animatic for scenes {', '.join(str(plan.position(n)) for n in stand_ins)})"
                                          if stand_ins and not settings.animatic else ""))
     return take
 

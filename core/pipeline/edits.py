@@ -88,12 +88,16 @@ def first_free_scene_id(project: Project, plan: StoryPlan) -> int:
 def with_ids(scenes: list[dict[str, Any]], first_free: int) -> list[dict[str, Any]]:
     """Scene rows with their stable ids: a row that has one keeps it, a new row (or a second row claiming the same
     id, e.g. a copied table row) gets the next free id."""
+    def as_id(v):  # a table widget hands whole numbers back as floats (1.0) once a row is added
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v % 1:
+            return None
+        return int(v)
     taken: set[int] = set()
-    fresh = max([first_free, *[int(r.get("scene_id") or 0) + 1 for r in scenes if isinstance(r.get("scene_id"), int)]])
+    fresh = max([first_free, *[i + 1 for r in scenes if (i := as_id(r.get("scene_id"))) is not None]])
     out = []
     for row in scenes:
-        sid = row.get("scene_id")
-        if not isinstance(sid, int) or sid < 1 or sid in taken:
+        sid = as_id(row.get("scene_id"))
+        if sid is None or sid < 1 or sid in taken:
             sid, fresh = fresh, fresh + 1
         taken.add(sid)
         out.append({**row, "scene_id": sid})
@@ -104,8 +108,18 @@ def edit_scenes(project: Project, scenes: list[dict[str, Any]], *, branch: str |
     """The shot list as edited in a table: each row a scene (with its `scene_id`, or none for a new row); rows
     keep their order, which is the film's order."""
     rows = with_ids(scenes, first_free_scene_id(project, story_of(_head_story(project, branch))))
-    return edit_story(project, {"scenes": [Scene.model_validate(r).model_dump() for r in rows]}, branch=branch,
-                      note="shot list edited")
+    return edit_story(project, {"scenes": [valid_scene(r, position=i).model_dump() for i, r in enumerate(rows, 1)]},
+                      branch=branch, note="shot list edited")
+
+
+def valid_scene(row: dict[str, Any], *, position: int) -> Scene:
+    """A scene from a table row or the CLI, or one InputError line naming the scene and the field."""
+    try:
+        return Scene.model_validate(row)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise InputError(f"Scene {position} is not valid at {where}: {first['msg']}.") from None
 
 
 def refine_story(ctx: Context, instruction: str) -> Take:
@@ -125,7 +139,8 @@ def refine_story(ctx: Context, instruction: str) -> Take:
                         fn=lambda: ctx.provider.refine_plan(req))
 
     checked, cost, asks = checked_plan(ask, prompt, scenes=None, aspect_ratio=plan.aspect_ratio, style=plan.style,
-                                       what="refined story", ids_from=first_free_scene_id(ctx.project, plan))
+                                       what="refined story", ids_from=first_free_scene_id(ctx.project, plan),
+                                       known_ids={s.scene_id for s in plan.scenes})
     ctx.job.step_done(f"Refined: {instruction}")
     return _commit(ctx.project, old, checked.plan, origin="generated", note=instruction, branch=ctx.branch,
                    job=ctx.job_id, extra={"instruction": instruction, "notes": checked.notes, "asks": asks},

@@ -83,6 +83,21 @@ def approved(project: Project, stage: str, branch: str | None = None) -> bool:
     return pinned is not None and pinned == now and None not in now.values()
 
 
+def below_bar(project: Project, stage: str, branch: str | None = None) -> list[str]:
+    """The slots of a stage whose take failed its check (best score under the bar) and was not accepted anyway:
+    a person approving the stage fixes them or accepts them first."""
+    from core.pipeline.context import SCORE_THRESHOLD
+
+    heads = project.takes.heads(branch or project.branch)
+    out = []
+    for slot in stage_slots(project, stage, branch) if stage != "plan" else []:
+        take = heads.get(slot)
+        if take is not None and take.score is not None and take.score < SCORE_THRESHOLD \
+                and project.tags.override(take.id) is None:
+            out.append(f"{slot} (score {take.score:.2f})")
+    return out
+
+
 def gate(project: Project, stage: str, *, review: bool, branch: str | None = None) -> None:
     """At the end of `stage`: in review mode stop unless it is approved; in auto mode approve it."""
     if review:

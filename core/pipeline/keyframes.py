@@ -13,18 +13,20 @@ from core.errors import InputError
 from core.models import Character
 from core.pipeline import prompts
 from core.pipeline.context import MAX_ATTEMPTS, Context, StepResult
-from core.pipeline.parts import chain_part, part, scene_part
+from core.pipeline.parts import chain_part, part, scene_label, scene_part
 from core.providers.base import CheckRequest, KeyframeRequest
 from core.store import Take
 
 MAX_REFERENCES = 3
 
 
-def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
+def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False,
+                  fix: list[str] | None = None) -> Take:
     scene_take, scene = scene_part(ctx.project, n, ctx.branch)
     look = part(ctx.project, "look", ctx.branch)
     style, palette = look.payload["style"], look.payload["palette"]
     slot = f"keyframe/{n}"
+    label = scene_label(ctx.project, n, ctx.branch)
     heads = ctx.project.takes
     characters = []
     refs: list[tuple[str, Take]] = []
@@ -32,7 +34,8 @@ def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
         char_take = heads.head(f"character/{name}", ctx.branch)
         sheet = heads.head(f"sheet/{name}", ctx.branch)
         if char_take is None or sheet is None:
-            raise InputError(f"Scene {n} needs the sheet of {name}; make the sheets first.")
+            raise InputError(f"{scene_label(ctx.project, n, ctx.branch)} needs the sheet of {name}; "
+                             "make the sheets first.")
         characters.append(char_take)
         refs.append((f"sheet/{name}", sheet))
     refs = refs[:MAX_REFERENCES]
@@ -73,15 +76,15 @@ def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False) -> Take:
             return ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
                             inputs=[asset, *hashes], fn=lambda: ctx.provider.check(creq))
 
-        done = ctx.until_accepted(what=f"Keyframe {n}", max_attempts=MAX_ATTEMPTS,
+        done = ctx.until_accepted(what=f"Keyframe of {label.lower()}", max_attempts=1 if fix else MAX_ATTEMPTS,
                                   default_fix="keep every character exactly as in their reference sheet",
-                                  make=attempt, check=check)
+                                  make=attempt, check=check, fix=fix)
         return StepResult(asset=done.asset, score=done.score, cost_usd=done.cost_usd,
                           model=ctx.provider.models.get("image"),
                           payload={"scene": n, "attempts": done.history, "issues": done.issues,
                                    "prompt": done.prompt})
 
     take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate)
-    ctx.job.step_done(f"Keyframe {n} ready (score {take.score:.2f})" if take.score is not None
-                      else f"Keyframe {n} ready")
+    ctx.job.step_done(f"Keyframe of {label.lower()} ready" + (f" (score {take.score:.2f})"
+                                                               if take.score is not None else ""))
     return take

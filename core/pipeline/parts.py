@@ -91,8 +91,10 @@ def _record_chain(project: Project, story: Take, *, branch: str | None, job: int
     heads = project.takes.heads(branch)
     links = {f"after/{s.scene_id}": heads[f"after/{s.scene_id}"].id for s in plan.scenes
              if f"after/{s.scene_id}" in heads}
+    links["story"] = story.id
     order = ([(f"keyframe/{s.scene_id}", {f"after/{s.scene_id}"}) for s in plan.scenes]  # chained: in film order
-             + [(f"clip/{s.scene_id}", set()) for s in plan.scenes] + [("script", set()), ("cut", set(links))])
+             + [(f"clip/{s.scene_id}", set()) for s in plan.scenes] + [("script", set()),
+                                                                      ("cut", set(links))])
     renamed: dict[int, int] = {}
     moves = {}
     for slot, needs in order:
@@ -120,6 +122,18 @@ def scene_part(project: Project, n: int, branch: str | None = None):
     if take is None:
         raise InputError(f"Scene {n} does not exist in the story; check the shot list.")
     return take, Scene.model_validate(take.payload)
+
+
+def scene_label(project: Project, scene_id: int, branch: str | None = None) -> str:
+    """How a person names a scene: by its position now ("Scene 2"), whatever its id."""
+    from core.pipeline.plan import story_of
+
+    story = project.takes.head("story", branch)
+    if story is not None:
+        for i, s in enumerate(story_of(story).scenes, start=1):
+            if s.scene_id == scene_id:
+                return f"Scene {i}"
+    return f"The scene with id {scene_id}"
 
 
 def chain_part(project: Project, scene_id: int, branch: str | None = None) -> Take:

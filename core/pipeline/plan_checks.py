@@ -70,15 +70,20 @@ class PlanCheck:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
+    return re.findall(r"[^\W_]+", text.casefold())  # letters and digits of any script
+
+
+def _same(name: str) -> str:
+    """Case, spacing and punctuation ignored (two characters with this key have one name)."""
+    return " ".join(_words(name)) or name.casefold().strip()
 
 
 def _key(name: str) -> str:
-    """Case, spacing, punctuation and leading articles or titles ignored: "The  Owl." -> "owl"."""
+    """As `_same`, and a leading article or title ignored too: "The  Owl." -> "owl" (for reading a cast list)."""
     words = _words(name)
     while len(words) > 1 and words[0] in _LEADING:
         words = words[1:]
-    return " ".join(words)
+    return " ".join(words) or name.casefold().strip()
 
 
 class Cast:
@@ -86,11 +91,15 @@ class Cast:
 
     def __init__(self, names: list[str]):
         self.names = names
-        self._by_key = {_key(n): n for n in names}
+        self._by_same = {_same(n): n for n in names}
+        keys = [_key(n) for n in names]
+        self._by_key = {k: n for k, n in zip(keys, names) if keys.count(k) == 1}  # "Old Tom" and "Tom": no guess
 
     def resolve(self, written: str) -> str | None:
         if written in self.names:
             return written
+        if _same(written) in self._by_same:
+            return self._by_same[_same(written)]
         key = _key(written)
         if not key:
             return None
@@ -123,12 +132,13 @@ def _and(names: list[str]) -> str:
 
 
 def check_plan(draft: PlanDraft, *, scenes: int | None = None, aspect_ratio: str | None = None,
-               style: str | None = None, ids_from: int | None = None) -> PlanCheck:
+               style: str | None = None, ids_from: int | None = None, known_ids: set[int] | None = None) -> PlanCheck:
     """Check `draft` against what was asked (`scenes`, `aspect_ratio`, `style`) and repair it into a StoryPlan.
 
     A fresh plan numbers its scenes 1 to N. A revision of an existing plan (`ids_from`: the first id no scene of
     the project has had) keeps each scene's stable id, so its takes stay with it; only an id that is missing or
-    repeated is replaced, by a new one."""
+    repeated, or that belonged to a scene no longer in the film (`known_ids`: the plan's current ids), is
+    replaced by a new one."""
     found: list[Finding] = []
 
     # -- characters -------------------------------------------------------------------------------------------
@@ -141,10 +151,10 @@ def check_plan(draft: PlanDraft, *, scenes: int | None = None, aspect_ratio: str
             continue
         if name != " ".join(c.name.split()):
             found.append(Finding(f"The name {c.name!r} cannot contain '/'", f"written {name!r}"))
-        if _key(name) in seen:
-            found.append(Finding(f"Two characters are named {name!r}", f"kept the first ({seen[_key(name)]!r})"))
+        if _same(name) in seen:
+            found.append(Finding(f"Two characters are named {name!r}", f"kept the first ({seen[_same(name)]!r})"))
             continue
-        seen[_key(name)] = name
+        seen[_same(name)] = name
         words = len(c.visual_description.split())
         if words < MIN_DESCRIPTION_WORDS:
             found.append(Finding(f"{name}'s visual description has {words} words ({MIN_DESCRIPTION_WORDS} asked)",
@@ -173,11 +183,13 @@ def check_plan(draft: PlanDraft, *, scenes: int | None = None, aspect_ratio: str
     else:
         seen_ids: set[int] = set()
         fresh = max([ids_from, *[i + 1 for i in ids]])
+        fresh = max(fresh, ids_from)
         for k, sid in enumerate(ids):
-            if sid < 1 or sid in seen_ids:
-                found.append(Finding(f"Scene {k + 1} has the id {sid}, " + ("which another scene has" if sid >= 1
-                                                                              else "which is not an id"),
-                                     f"given the new id {fresh}"))
+            old = known_ids is None or sid in known_ids or sid >= ids_from
+            if sid < 1 or sid in seen_ids or not old:
+                why = ("which another scene has" if sid in seen_ids else "which is not an id" if sid < 1
+                       else "which a removed scene had")
+                found.append(Finding(f"Scene {k + 1} has the id {sid}, {why}", f"given the new id {fresh}"))
                 ids[k], fresh = fresh, fresh + 1
             seen_ids.add(ids[k])
 
@@ -254,7 +266,8 @@ def _hex(value: str) -> str:
 
 def remaining(plan: StoryPlan) -> list[str]:
     """The notes a valid plan still earns (a hand edit's plan: descriptions under 80 words)."""
-    return check_plan(PlanDraft.of(plan), aspect_ratio=plan.aspect_ratio, ids_from=plan.next_scene_id()).notes
+    checked = check_plan(PlanDraft.of(plan), aspect_ratio=plan.aspect_ratio, ids_from=plan.next_scene_id())
+    return [f.note for f in checked.findings if f.repair.startswith("kept as written")]
 
 
 def reask_prompt(prompt: str, draft: PlanDraft, problems: list[str]) -> str:

@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import InputError
-from core.models import Scene
-from core.pipeline.edits import _head_story, edit_story, first_free_scene_id
+from core.models import Scene  # noqa: F401 - the type of what these functions move
+from core.models import MAX_SCENES
+from core.pipeline.edits import _head_story, edit_story, first_free_scene_id, valid_scene
 from core.pipeline.plan import story_of
 from core.store import Project, Take
 
@@ -33,6 +34,11 @@ def _check(position: int, scenes: list, *, what: str, allow_zero: bool = False) 
                          + (" (0 = before the first)" if allow_zero else "") + ".")
 
 
+def _room(scenes: list) -> None:
+    if len(scenes) >= MAX_SCENES:
+        raise InputError(f"The film has {len(scenes)} scenes, the most a film can have; remove one first.")
+
+
 def _commit(project: Project, scenes: list[Scene], note: str, branch: str | None) -> Take:
     return edit_story(project, {"scenes": [s.model_dump() for s in scenes]}, branch=branch, note=note)
 
@@ -43,12 +49,13 @@ def insert_scene(project: Project, *, after: int, fields: dict[str, Any] | None 
     look of the shot), so the new shot continues the one it follows; the title says it is new."""
     story, scenes = _positions(project, branch)
     _check(after, scenes, what="--after", allow_zero=True)
+    _room(scenes)
     model = scenes[after - 1] if after else scenes[0]
     base = {"title": "New scene", "setting": model.setting, "characters_present": list(model.characters_present),
             "mood": model.mood, "camera": "static", "action": "", "description": "", "subtitle": "",
             "duration_seconds": 5}
-    new = Scene.model_validate({**base, **{k: v for k, v in (fields or {}).items() if v is not None},
-                                "scene_id": first_free_scene_id(project, story_of(story))})
+    new = valid_scene({**base, **{k: v for k, v in (fields or {}).items() if v is not None},
+                       "scene_id": first_free_scene_id(project, story_of(story))}, position=after + 1)
     scenes.insert(after, new)
     return _commit(project, scenes, f"inserted scene {after + 1} ({new.title})", branch)
 
@@ -77,6 +84,7 @@ def duplicate_scene(project: Project, position: int, *, branch: str | None = Non
     """A copy of the scene right after it, with an id of its own (so its keyframe and clip are its own)."""
     story, scenes = _positions(project, branch)
     _check(position, scenes, what="Scene")
+    _room(scenes)
     source = scenes[position - 1]
     copy = source.model_copy(update={"scene_id": first_free_scene_id(project, story_of(story))})
     scenes.insert(position, copy)

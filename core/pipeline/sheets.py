@@ -16,7 +16,8 @@ from core.providers.base import CheckRequest, SheetRequest
 from core.store import Take
 
 
-def make_sheet(ctx: Context, name: str, *, regenerate: bool = False) -> Take:
+def make_sheet(ctx: Context, name: str, *, regenerate: bool = False,
+               fix: list[str] | None = None) -> Take:
     slot = f"sheet/{name}"
     char_take = ctx.project.takes.head(f"character/{name}", ctx.branch)
     if char_take is None:
@@ -51,8 +52,9 @@ def make_sheet(ctx: Context, name: str, *, regenerate: bool = False) -> Take:
             return ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
                             inputs=[asset] + ([ref.asset] if ref else []), fn=lambda: ctx.provider.check(creq))
 
-        done = ctx.until_accepted(what=f"Sheet for {name}", max_attempts=MAX_ATTEMPTS,
-                                  default_fix="stay closer to the reference", make=attempt, check=check)
+        done = ctx.until_accepted(what=f"Sheet for {name}", max_attempts=1 if fix else MAX_ATTEMPTS,
+                                  default_fix="stay closer to the reference", make=attempt, check=check,
+                                  fix=fix)
         return StepResult(asset=done.asset, score=done.score, cost_usd=done.cost_usd,
                           model=ctx.provider.models.get("image"),
                           payload={"character": name, "attempts": done.history, "issues": done.issues})

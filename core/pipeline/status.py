@@ -37,6 +37,7 @@ def status(project: Project, branch: str | None = None) -> dict:
     stale = stale_slots(project, branch, heads) | missing_media(project, branch)
     counts = project.takes.counts()
     tags = project.tags.by_take()
+    overrides = project.tags.overrides()
     slots = []
     for slot in planned_slots(project, branch):
         take = heads.get(slot)
@@ -49,6 +50,7 @@ def status(project: Project, branch: str | None = None) -> dict:
             "score": take.score if take else None,
             "origin": take.origin if take else None,
             "tags": tags.get(take.id, []) if take else [],  # "keep": no automatic step replaces this head
+            "override": overrides.get(take.id) if take else None,  # Accept anyway: score, source, when
         })
     by_slot = project.calls.by_slot()
     scenes = sorted({int(s.split("/")[1]) for s in by_slot if s and s.startswith(("keyframe/", "clip/"))})
@@ -74,6 +76,7 @@ def status(project: Project, branch: str | None = None) -> dict:
         "slots": slots,
         "calls": {**project.calls.totals(), "by_slot": by_slot},
         "tags": {str(t): v for t, v in tags.items()},  # every tagged take of the project, head or not
+        "overrides": {str(t): v for t, v in overrides.items()},
         "costs": costs,
         "cut": {"path": str(cut_path) if cut_path and cut_path.exists() else None,
                 "asset": cut.asset if cut else None, "take": cut.id if cut else None},

@@ -42,13 +42,43 @@ def sheets(ctx: Context, names: list[str] | None = None, regenerate: bool = Fals
     return {"sheets": {t.slot: t.id for t in takes}}
 
 
+def edit(ctx: Context, slot: str, instruction: str, box: list[int] | None = None, mask: str | None = None) -> dict:
+    """An edit of a still in words, of the whole picture or of a region (a box, or a mask asset)."""
+    from core.pipeline.stills import Region, edit_still
+
+    ctx.job.plan_units(1)
+    region = Region(box=tuple(box), mask=None) if box else Region(mask=mask) if mask else None
+    return {"take": edit_still(ctx, slot, instruction, region=region).id}
+
+
+def fix(ctx: Context, slot: str) -> dict:
+    """One more attempt at a take that failed its check, told the problems the check named."""
+    from core.errors import InputError
+    from core.pipeline.clips import make_clip
+
+    head = ctx.project.takes.head(slot, ctx.branch)
+    if head is None:
+        raise InputError(f"{slot} has no take to fix; make it first.")
+    attempts = (head.payload or {}).get("attempts") or []
+    issues = next((a["issues"] for a in reversed(attempts) if a.get("issues")), None) or \
+        (head.payload or {}).get("issues") or ["match the references more closely"]
+    ctx.job.plan_units(1)
+    kind, _, name = slot.partition("/")
+    steps = {"sheet": lambda: make_sheet(ctx, name, regenerate=True, fix=issues),
+             "keyframe": lambda: make_keyframe(ctx, int(name), regenerate=True, fix=issues),
+             "clip": lambda: make_clip(ctx, int(name), regenerate=True, fix=issues)}
+    if kind not in steps or (kind != "sheet" and not name.isdigit()):
+        raise InputError(f"{slot} has no check to fix; Fix works on sheets, keyframes and clips.")
+    return {"take": steps[kind]().id}
+
+
 def keyframe(ctx: Context, scene: int, regenerate: bool = False) -> dict:
     ctx.job.plan_units(1)
     return {"keyframe": make_keyframe(ctx, scene, regenerate=regenerate).id}
 
 
 KINDS: dict[str, Callable[..., dict]] = {
-    "plan": plan, "refine": refine, "sheets": sheets, "keyframe": keyframe,
+    "plan": plan, "refine": refine, "sheets": sheets, "keyframe": keyframe, "edit": edit, "fix": fix,
     "make": run.run_film, "regenerate": run.regenerate_scene, "regenerate_stale": run.regenerate_stale,
     "export": run.export,
     **lab.JOB_KINDS,  # upscale, interpolate, blend

@@ -60,6 +60,18 @@ class KeyframeRequest:
 
 
 @dataclass(frozen=True)
+class EditRequest:
+    """Change a still as words say. `image` is the whole picture or, for an edit inside a region, the crop
+    around it (the pipeline crops and pastes back: no provider is trusted to leave the rest alone)."""
+
+    image: bytes
+    instruction: str                 # what the person said, e.g. "make the coat red"
+    prompt: str                      # the instruction with what must not change (the frozen descriptions)
+    kind: str                        # sheet or keyframe
+    variant: int = 0
+
+
+@dataclass(frozen=True)
 class CheckRequest:
     kind: str                        # sheet, keyframe, clip
     image: bytes                     # PNG/JPEG of what is checked
@@ -103,6 +115,7 @@ class Provider(Protocol):
     key_env_var: ClassVar[str | None]
     parallel_clips: ClassVar[int]    # clips in flight at once: CPU-bound locally, network-bound remotely
     can_blend: ClassVar[bool]        # has blend_sheets (the media lab's character blend)
+    can_edit: ClassVar[bool]         # has edit_image (edits of a still in words, whole or in a region)
     models: dict[str, str]
 
     def estimate(self, operation: str, params: dict, n_inputs: int) -> float: ...
@@ -116,5 +129,7 @@ class Provider(Protocol):
     def check(self, req: CheckRequest) -> tuple[CheckResult, float]: ...
     def compose_keyframe(self, req: KeyframeRequest) -> Media: ...
     def animate_clip(self, req: ClipRequest) -> Media: ...
+    # Only where can_edit: a still changed as the instruction says (InputError when it cannot be done).
+    def edit_image(self, req: EditRequest) -> Media: ...
     # Only where can_blend: the media lab's blend of two characters.
     def blend_sheets(self, sheet_a: bytes, sheet_b: bytes, *, name: str, weight: float, prompt: str) -> Media: ...

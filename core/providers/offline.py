@@ -21,7 +21,8 @@ from PIL import Image
 from core.models import CheckResult, LabelMapping, Media, PlanDraft, StoryPlan
 from core.providers import offline_art as art
 from core.providers import register
-from core.providers.base import (CheckRequest, ClipRequest, KeyframeRequest, PlanRequest, RefineRequest,
+from core.errors import InputError
+from core.providers.base import (CheckRequest, ClipRequest, EditRequest, KeyframeRequest, PlanRequest, RefineRequest,
                                  SheetRequest)
 from core.providers.offline_plan import plan_offline
 from core.providers.offline_refine import refine_offline
@@ -39,6 +40,7 @@ class OfflineProvider:
     key_env_var: ClassVar[str | None] = None
     parallel_clips: ClassVar[int] = max(1, os.cpu_count() or 1)  # each clip keeps a core busy rendering
     can_blend: ClassVar[bool] = True
+    can_edit: ClassVar[bool] = True
 
     def __init__(self, **_options):  # model overrides do not apply: the offline models are built in
         self.models = {"plan": "offline-planner-1", "image": "offline-art-1", "check": "offline-similarity-1",
@@ -125,6 +127,15 @@ class OfflineProvider:
         data = render_move(art.load_image(req.keyframe), req.camera, req.duration, mood=req.mood, seed=seed,
                            amount=1.0 / req.attempt)  # a drift correction asks for a smaller move
         return Media(data=data, ext="mp4", prompt=req.prompt)
+
+    def edit_image(self, req: EditRequest) -> Media:
+        from core.providers.offline_edit import CannotEdit, edit
+
+        try:
+            img = edit(art.load_image(req.image), req.instruction)
+        except CannotEdit as err:
+            raise InputError(str(err)) from None
+        return Media(data=art._png(img), ext="png", prompt=req.prompt)
 
     def blend_sheets(self, sheet_a: bytes, sheet_b: bytes, *, name: str, weight: float, prompt: str) -> Media:
         from core.providers.offline_blend import offline_blend

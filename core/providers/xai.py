@@ -45,8 +45,8 @@ from core.errors import BadAnswer, ConfigError, MediaError, ProviderError
 from core.models import CheckResult, LabelMapping, Media, PlanDraft, StoryPlan
 from core.providers import api_key, register
 from core.providers import xai_catalog as catalog
-from core.providers.base import (CheckRequest, ClipRequest, KeyframeRequest, PlanRequest, RefineRequest, SheetRequest,
-                                 Ticket)
+from core.providers.base import (CheckRequest, ClipRequest, EditRequest, KeyframeRequest, PlanRequest, RefineRequest,
+                                 SheetRequest, Ticket)
 from core.providers.resilience import RateLimiter, RetryPolicy, Transient, one_line, with_retries
 from core.providers.xai_fit import CHECK_SIDE, check_size, data_uri, fit_image
 
@@ -100,6 +100,7 @@ class XaiProvider:
     key_env_var: ClassVar[str | None] = "XAI_API_KEY"
     parallel_clips: ClassVar[int] = 4  # remote renders: bounded by the rate limit, not local cores
     can_blend: ClassVar[bool] = True
+    can_edit: ClassVar[bool] = True
 
     def __init__(self, *, models: dict[str, str] | None = None, prices: dict[str, float] | None = None,
                  timeout: float = 300.0, resolution: str = catalog.VIDEO_RESOLUTION,
@@ -236,10 +237,10 @@ class XaiProvider:
         return score.result(), cost
 
     # -- images ----------------------------------------------------------------------------------
-    def _image(self, prompt: str, *, refs: list[bytes], aspect_ratio: str, what: str) -> Media:
+    def _image(self, prompt: str, *, refs: list[bytes], aspect_ratio: str | None, what: str) -> Media:
         uris = [data_uri(fit_image(r)) for r in refs[:3]]
         check_size(what, prompt, uris)
-        kwargs: dict = {"image_format": "base64", "aspect_ratio": aspect_ratio}
+        kwargs: dict = {"image_format": "base64", **({"aspect_ratio": aspect_ratio} if aspect_ratio else {})}
         if len(uris) == 1:
             kwargs["image_url"] = uris[0]
         elif uris:
@@ -250,7 +251,8 @@ class XaiProvider:
             return self.client.image.sample(prompt, self.models["image"], **kwargs)
         response = self._retry(go, what=what, prompt=prompt)
         if not response.respect_moderation:
-            raise ProviderError(f"xAI withheld the image for {what} (moderation). Prompt: “{one_line(prompt)[:240]}…”")
+            raise ProviderError(f"xAI withheld the image for {what} (moderation). "
+                                f"Prompt: “{one_line(prompt)[:240]}…”")
         if response.base64:
             data = base64.b64decode(response.base64.split(",", 1)[-1])
         else:
@@ -269,6 +271,11 @@ class XaiProvider:
         """A new character from two: a multi-reference edit of both sheets (the media lab's blend); the name
         and the weight are in the prompt."""
         return self._image(prompt, refs=[sheet_a, sheet_b], aspect_ratio="3:4", what="the blended character")
+
+    def edit_image(self, req: EditRequest) -> Media:
+        """One image edit: the picture (or the crop of the region) as the source image, the instruction with
+        what must stay as the prompt; the server keeps the source's shape."""
+        return self._image(req.prompt, refs=[req.image], aspect_ratio=None, what=f"the edit of the {req.kind}")
 
     def compose_keyframe(self, req: KeyframeRequest) -> Media:
         return self._image(req.prompt, refs=req.references, aspect_ratio=req.aspect_ratio,

@@ -180,7 +180,7 @@ def build(scenes: list, clips: dict[int, tuple[str, float]], settings: ExportSet
         if d:
             prev_len, this_len = clips[scenes[i - 1].scene_id][1], clips[s.scene_id][1]
             if d > min(prev_len, this_len) / 2:
-                raise InputError(f"The {s.transition} into scene {s.scene_id} lasts {d:g}s, more than half a clip; "
+                raise InputError(f"The {s.transition} into scene {i + 1} lasts {d:g}s, more than half a clip; "
                                  "shorten the transition on the Shooting page.")
         into[s.scene_id] = d
     for i, s in enumerate(scenes):

@@ -126,13 +126,15 @@ class JobRows:
                            [stage, message, job_id])
 
     def waiting_jobs(self, branch: str | None = None) -> list[dict]:
-        sql = "SELECT id FROM jobs WHERE status = 'waiting'" + (" AND branch = ?" if branch else "") + " ORDER BY id DESC"
+        sql = ("SELECT id FROM jobs WHERE status = 'waiting'" + (" AND branch = ?" if branch else "")
+               + " ORDER BY id DESC")
         return [self.get(r["id"]) for r in self._db().query(sql, [branch] if branch else [])]
 
     def requeue(self, job_id: int) -> None:
         """A waiting job, approved: it runs again from the top (every finished step is reused) with its own id."""
         self._db().execute("UPDATE jobs SET status = 'queued', waiting = NULL, cancel = 0, pid = ?, "
-                           "message = 'Approved; continuing' WHERE id = ? AND status = 'waiting'", [os.getpid(), job_id])
+                           "message = 'Approved; continuing' WHERE id = ? AND status = 'waiting'",
+                           [os.getpid(), job_id])
 
     def supersede(self, branch: str, by: int) -> None:
         """Runs waiting on this branch give way to a new one (its own gates will stop it where needed)."""

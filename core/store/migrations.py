@@ -176,6 +176,19 @@ def m006_tags(db):
         """)
 
 
+@migrations()
+def m007_overrides(db):
+    # "Accept anyway": a person's override of a take whose check scored below the bar, and where it came from.
+    _run(db, """
+        CREATE TABLE overrides (
+            take    INTEGER PRIMARY KEY REFERENCES takes(id),
+            score   REAL,
+            source  TEXT NOT NULL,                -- app or cli
+            created TEXT NOT NULL
+        );
+        """)
+
+
 def _run(db, script: str) -> None:
     # executescript() would COMMIT the migration's transaction first; run statement by statement.
     for statement in script.split(";"):

@@ -1,4 +1,4 @@
-"""Tags on takes: keep, love, hate, rewrite.
+"""Tags on takes (keep, love, hate, rewrite) and overrides of failed checks ("Accept anyway").
 
 Two of them are rules the pipeline obeys, not just labels: a head tagged *keep* is
 never replaced by an automatic step (Run all, Regenerate stale; an explicit
@@ -45,6 +45,20 @@ class Tags:
             out.setdefault(r["take"], []).append(r["tag"])
         return out
 
+    # -- overrides: "Accept anyway" on a take whose check scored below the bar ------------------------------------
+    def accept(self, take: int, *, score: float | None, source: str) -> None:
+        self._check(take, "keep")
+        self._conns.get().execute("INSERT OR REPLACE INTO overrides (take, score, source, created) VALUES (?,?,?,?)",
+                                  [take, score, source, now()])
+
+    def override(self, take: int) -> dict | None:
+        rows = list(self._conns.get().query("SELECT score, source, created FROM overrides WHERE take = ?", [take]))
+        return rows[0] if rows else None
+
+    def overrides(self) -> dict[int, dict]:
+        return {r["take"]: {"score": r["score"], "source": r["source"], "created": r["created"]}
+                for r in self._conns.get().query("SELECT * FROM overrides ORDER BY take")}
+
     # -- as portable rows (bundles) ---------------------------------------------------------------------------
     def rows(self) -> list[dict]:
         from core.store.db import dump
@@ -53,3 +67,11 @@ class Tags:
     def load(self, rows: list[dict]) -> None:
         from core.store.db import load
         load(self._conns.get(), "tags", rows, conflict="IGNORE")
+
+    def override_rows(self) -> list[dict]:
+        from core.store.db import dump
+        return dump(self._conns.get(), "overrides", order="take")
+
+    def load_overrides(self, rows: list[dict]) -> None:
+        from core.store.db import load
+        load(self._conns.get(), "overrides", rows, conflict="REPLACE")
