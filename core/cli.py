@@ -126,6 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
     fx.add_argument("--slot", required=True)
     fx.add_argument("--provider", default=None)
 
+    mo = sub.add_parser("motion", help="change how one scene's clip moves and make only that clip again")
+    mo.add_argument("prompt", nargs="?", default="", help="a motion-only prompt (empty: from camera and action)")
+    mo.add_argument("--project", required=True)
+    mo.add_argument("--scene", type=int, required=True, help="the scene at this position")
+    mo.add_argument("--camera", help="the clip's camera move, e.g. 'slow push in'")
+    mo.add_argument("--provider", default=None)
+
+    lk = sub.add_parser("look", help="the style lock: one art-direction image for every sheet and keyframe")
+    lk.add_argument("--project", required=True)
+    which_look = lk.add_mutually_exclusive_group(required=True)
+    which_look.add_argument("--reference", help="an image file (JPEG, PNG, WebP)")
+    which_look.add_argument("--take", type=int, help="any still take of the project")
+    which_look.add_argument("--clear", action="store_true", help="no style lock")
+
     tg = sub.add_parser("tag", help="tag a take keep, love, hate or rewrite (keep: no automatic step replaces it; "
                                     "hate: none makes it head)")
     tg.add_argument("--project", required=True)
@@ -496,6 +510,47 @@ def cmd_fix(a) -> int:
     return 0
 
 
+def cmd_motion(a) -> int:
+    from core.pipeline import scenes
+    from core.pipeline.plan import story_of
+
+    project = _open(a.project)
+    if jobs.active(project):
+        raise InputError(f"Project {project.name} is busy with a job; change the motion when it is done.")
+    story = scenes.set_motion(project, a.scene, motion=a.prompt, camera=a.camera)
+    provider = _provider(a.provider or project.setting("provider"))
+    _preflight(provider, project, {})
+    result = _run_job(project, "clip", {"scene": story_of(story).at(a.scene).scene_id}, provider)
+    print(result["path"])
+    return 0
+
+
+def cmd_look(a) -> int:
+    from core.pipeline.plan import set_style_lock
+    from core.pipeline.status import stale_slots
+
+    project = _open(a.project)
+    if a.reference:
+        data = _read_file(a.reference, what="--reference")
+        asset = set_style_lock(project, data=data, filename=Path(a.reference).name)
+    else:
+        asset = set_style_lock(project, take=a.take) if a.take else set_style_lock(project)
+    now = sorted(s for s in stale_slots(project) if s.startswith(("sheet/", "keyframe/")))
+    print(("Style lock cleared" if asset is None else f"Style lock set ({asset[:12]})")
+          + (f"; needs regen: {', '.join(now)}." if now else "."), file=sys.stderr)
+    return 0
+
+
+def _read_file(path: str, *, what: str) -> bytes:
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise InputError(f"{what} {path}: the file does not exist.")
+    try:
+        return p.read_bytes()
+    except OSError as err:
+        raise InputError(f"{what} {path}: cannot read it ({err.strerror}).") from None
+
+
 def cmd_tag(a) -> int:
     project = _open(a.project)
     (project.tags.remove if a.remove else project.tags.add)(a.take, a.tag)
@@ -519,7 +574,7 @@ COMMANDS = {"make": cmd_make, "approve": cmd_approve, "regenerate": cmd_regenera
             "status": cmd_status,
             "branch": cmd_branch, "switch": cmd_switch, "undo": cmd_undo, "jobs": cmd_jobs, "resume": cmd_resume,
             "bundle": cmd_bundle, "verify": cmd_verify, "tag": cmd_tag, "edit": cmd_edit, "accept": cmd_accept,
-            "fix": cmd_fix}
+            "fix": cmd_fix, "look": cmd_look, "motion": cmd_motion}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -75,6 +75,9 @@ class Scene(BaseModel):
     transition_seconds: float = Field(default=1.0, ge=0.5, le=2.0, multiple_of=0.5)
     subtitle: str = Field(default="", description="one line of narration or dialogue shown during the scene")
     audio: ClipAudio = Field(default="keep", description="the clip's own sound (duck = lowered under the music)")
+    # The clip's own motion, changed without touching the keyframe (a part of its own: `motion/<id>`).
+    motion: str = Field(default="", description="the clip's motion prompt; empty: from the camera and the action")
+    clip_camera: str | None = Field(default=None, description="the clip's camera move, if not the scene's camera")
 
 
 class StoryPlan(BaseModel):
@@ -87,6 +90,8 @@ class StoryPlan(BaseModel):
     palette: list[str] = Field(default_factory=list, description="5 hex colours")
     characters: list[Character] = Field(min_length=1)
     scenes: list[Scene] = Field(min_length=1)
+    # The style lock: the asset hash of one art-direction image for every sheet and keyframe (part of `look`).
+    style_lock: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
     @model_validator(mode="after")
     def _scene_ids_are_unique(self) -> "StoryPlan":

@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.errors import DailiesError
 from core.pipeline.edits import edit_story, is_approved
-from core.pipeline.plan import add_reference, story_of
+from core.pipeline.plan import add_reference, set_style_lock, story_of
 from core.pipeline.status import stale_slots
 from ui import jobs, widgets
 
@@ -28,6 +28,24 @@ with st.expander("Look of the film: art style and palette", expanded=False):
                 st.rerun()
             except DailiesError as err:
                 st.error(str(err))
+    st.markdown("**Style lock** — one art-direction image for every sheet and keyframe")
+    lock = plan.style_lock
+    lc1, lc2 = st.columns([1, 2])
+    with lc1:
+        if lock:
+            widgets.asset_picture(project, lock)
+        if lock and st.button("Clear the style lock", disabled=busy):
+            set_style_lock(project)
+            st.rerun()
+    style_file = lc2.file_uploader("Upload an art-direction image", type=["jpg", "jpeg", "png", "webp"],
+                                   key="style-upload", disabled=busy)
+    if style_file is not None and st.session_state.get("style-seen") != style_file.file_id:
+        st.session_state["style-seen"] = style_file.file_id
+        try:
+            set_style_lock(project, data=style_file.getvalue(), filename=style_file.name)
+            st.rerun()
+        except DailiesError as err:
+            st.error(str(err))
 
 if not approved:
     st.warning("Approve the story on the Story page before making sheets.")

@@ -4,6 +4,8 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import DailiesError
+from core.models import CAMERA_MOVES
+from core.pipeline.scenes import set_motion
 from core.pipeline.costs import estimate_run
 from core.pipeline.cut import export_path
 from core.pipeline.music import add_music
@@ -88,6 +90,22 @@ for position, s in enumerate(plan.scenes, start=1):
                          width="stretch", help="New keyframe and clip for this scene, then a new cut"):
                 jobs.submit(project, "regenerate", {"scene": n}, label=f"Regenerate scene {position}")
                 st.rerun()
+            with st.popover("Motion", width="stretch", disabled=busy or keyframe is None):
+                st.caption("How this clip moves. Only the clip is made again; the keyframe stays.")
+                with st.form(f"motion-{n}", border=False):
+                    motion = st.text_area("Motion prompt", value=s.motion, height=80,
+                                          placeholder=f"{s.camera}: {s.action}", help="Camera and action only")
+                    moves = ["(the scene's camera)", *CAMERA_MOVES]
+                    move = st.selectbox("Camera move", moves, index=moves.index(s.clip_camera) if s.clip_camera
+                                        in moves else 0)
+                    if st.form_submit_button("Save and remake the clip"):
+                        try:
+                            set_motion(project, position, motion=motion,
+                                       camera=None if move == moves[0] else move)
+                            jobs.submit(project, "clip", {"scene": n}, label=f"Clip of scene {position}")
+                            st.rerun()
+                        except DailiesError as err:
+                            st.error(str(err))
             if clip is not None:
                 with st.popover("Lab", width="stretch", disabled=busy):
                     st.caption("New takes of this clip; the source is kept. The cut uses 720p 24 fps, so these "

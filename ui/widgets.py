@@ -85,6 +85,13 @@ def badges(take: Take | None, stale: bool, tags: list[str] | None = None, *, pro
         st.badge(text, color=color)
 
 
+def asset_picture(project: Project, asset: str, *, size: str = "s") -> None:
+    try:
+        st.image(str(thumb_path(project, asset, size)), width="stretch")
+    except DailiesError as err:
+        st.warning(str(err))
+
+
 def picture(project: Project, take: Take | None, *, size: str = "m", caption: str | None = None) -> None:
     if take is None or not take.asset:
         st.empty()

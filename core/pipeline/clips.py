@@ -14,7 +14,7 @@ from core.errors import InputError
 from core.pipeline import prompts
 from core.pipeline.context import MAX_CLIP_ATTEMPTS, Context, StepResult
 from core.pipeline.cut import normalized
-from core.pipeline.parts import part, scene_label, scene_part
+from core.pipeline.parts import motion_part, part, scene_label, scene_part
 from core.providers.base import CheckRequest, ClipRequest
 from core.store import Take
 
@@ -22,6 +22,9 @@ from core.store import Take
 def make_clip(ctx: Context, n: int, *, regenerate: bool = False,
               fix: list[str] | None = None) -> Take:
     scene_take, scene = scene_part(ctx.project, n, ctx.branch)
+    motion = motion_part(ctx.project, n, ctx.branch)
+    scene = scene.model_copy(update=motion.payload)
+    camera = scene.clip_camera or scene.camera
     look = part(ctx.project, "look", ctx.branch)
     aspect_ratio = look.payload["aspect_ratio"]
     slot = f"clip/{n}"
@@ -29,18 +32,20 @@ def make_clip(ctx: Context, n: int, *, regenerate: bool = False,
     keyframe = ctx.project.takes.head(f"keyframe/{n}", ctx.branch)
     if keyframe is None:
         raise InputError(f"{label} has no keyframe yet; make the keyframe first.")
-    inputs = {f"scene/{n}": scene_take.id, "look": look.id, f"keyframe/{n}": keyframe.id}
+    inputs = {f"scene/{n}": scene_take.id, "look": look.id, f"keyframe/{n}": keyframe.id, f"motion/{n}": motion.id}
     recipe = {"step": "clip", "provider": ctx.provider.name,
               "models": [ctx.provider.models.get(r) for r in ("video", "check")],
               "motion": scene.model_dump(include={"camera", "action", "mood", "duration_seconds"}),
-              "aspect_ratio": aspect_ratio, "keyframe": keyframe.asset}
+              "aspect_ratio": aspect_ratio, "keyframe": keyframe.asset,
+              # only when set, so a clip made before motion edits existed keeps its recipe
+              **({"own_motion": motion.payload} if any(motion.payload.values()) else {})}
 
     def make(variant: int) -> StepResult:
         still = ctx.project.assets.read(keyframe.asset)
 
         def attempt(a: int, fix: list[str] | None):
             prompt = prompts.motion_prompt(scene, fix)
-            req = ClipRequest(keyframe=still, prompt=prompt, camera=scene.camera, mood=scene.mood,
+            req = ClipRequest(keyframe=still, prompt=prompt, camera=camera, mood=scene.mood,
                               duration=scene.duration_seconds, aspect_ratio=aspect_ratio, variant=variant, attempt=a)
             asset, cost = ctx.call("animate_clip", slot=slot, model_role="video", prompt=prompt,
                                    params={"variant": variant, "attempt": a,

@@ -142,7 +142,8 @@ def refine_story(ctx: Context, instruction: str) -> Take:
                                        what="refined story", ids_from=first_free_scene_id(ctx.project, plan),
                                        known_ids={s.scene_id for s in plan.scenes})
     ctx.job.step_done(f"Refined: {instruction}")
-    return _commit(ctx.project, old, checked.plan, origin="generated", note=instruction, branch=ctx.branch,
+    kept = checked.plan.model_copy(update={"style_lock": plan.style_lock})  # a planner does not hold the lock
+    return _commit(ctx.project, old, kept, origin="generated", note=instruction, branch=ctx.branch,
                    job=ctx.job_id, extra={"instruction": instruction, "notes": checked.notes, "asks": asks},
                    provider=ctx.provider.name, cost=cost)
 

@@ -20,6 +20,13 @@ from core.store import Take
 MAX_REFERENCES = 3
 
 
+class _AssetRef:
+    """A reference that is an asset, not a take (the style lock), with the one attribute refs are read by."""
+
+    def __init__(self, asset: str):
+        self.asset = asset
+
+
 def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False,
                   fix: list[str] | None = None) -> Take:
     scene_take, scene = scene_part(ctx.project, n, ctx.branch)
@@ -39,22 +46,28 @@ def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False,
         characters.append(char_take)
         refs.append((f"sheet/{name}", sheet))
     refs = refs[:MAX_REFERENCES]
+    # The style lock (part of the look) gives way to a third character, never to a sheet; the previous keyframe
+    # gives way to it.
+    lock = look.payload.get("style_lock")
+    if lock and len(refs) < MAX_REFERENCES:
+        refs.append(("style", _AssetRef(lock)))
     chain = chain_part(ctx.project, n, ctx.branch)
     before = chain.payload["after"]
     previous = heads.head(f"keyframe/{before}", ctx.branch) if before is not None else None
     if previous is not None and len(refs) < MAX_REFERENCES:
         refs.append((f"keyframe/{before}", previous))
-    roles = [r if r.startswith("sheet/") else "previous" for r, _ in refs]
+    roles = [r if r.startswith("sheet/") or r == "style" else "previous" for r, _ in refs]
     descriptions = [Character.model_validate(c.payload) for c in characters]
     inputs = {f"scene/{n}": scene_take.id, "look": look.id, f"after/{n}": chain.id,
-              **{c.slot: c.id for c in characters}, **{r: t.id for r, t in refs}}
+              **{c.slot: c.id for c in characters}, **{r: t.id for r, t in refs if r != "style"}}
     scene_look = scene.model_dump(include={"title", "description", "characters_present", "setting", "camera",
                                            "mood", "action"})
     recipe = {"step": "keyframe", "provider": ctx.provider.name,
               "models": [ctx.provider.models.get(r) for r in ("image", "check")], "scene": scene_look,
               "style": style, "palette": palette, "aspect_ratio": look.payload["aspect_ratio"],
               "references": [t.asset for _, t in refs],
-              "descriptions": [c.visual_description for c in descriptions]}
+              "descriptions": [c.visual_description for c in descriptions],
+              **({"style_lock": lock} if lock else {})}
 
     def make(variant: int) -> StepResult:
         images = [ctx.project.assets.read(t.asset) for _, t in refs]
@@ -64,7 +77,8 @@ def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False,
             prompt = prompts.keyframe_prompt(style, palette, scene, descriptions, roles, fix)
             req = KeyframeRequest(scene=scene, style=style, palette=palette, references=images,
                                   reference_roles=roles, prompt=prompt, attempt=a, variant=variant,
-                                  aspect_ratio=look.payload["aspect_ratio"])
+                                  aspect_ratio=look.payload["aspect_ratio"],
+                                  style_image=ctx.project.assets.read(lock) if lock else None)
             asset, cost = ctx.call("compose_keyframe", slot=slot, model_role="image", prompt=prompt,
                                    params={"variant": variant, "attempt": a}, inputs=hashes,
                                    fn=lambda: ctx.provider.compose_keyframe(req))

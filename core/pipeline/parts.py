@@ -6,6 +6,9 @@ projected into `look`, `character/NAME` and `scene/N` slots, and downstream
 takes record those as their inputs. Editing scene 2's action then moves only
 `scene/2`'s head, and only what was made from scene 2 reports "needs regen".
 
+A scene's own motion (`motion`, `clip_camera`) is a part of its own, `motion/<id>`,
+read by the clip alone: changing how a clip moves makes only that clip stale.
+
 Scenes are addressed by their stable id, never by their position, so a re-cut
 (insert, move, remove) leaves every scene's `scene/<id>` part, keyframe and clip
 where they were. What a re-cut does change is which scene comes before which,
@@ -25,18 +28,22 @@ from core.store.calls import recipe_hash
 
 def parts_of(plan: StoryPlan) -> dict[str, dict]:
     parts: dict[str, dict] = {"look": {"style": plan.style, "palette": plan.palette,
-                                       "aspect_ratio": plan.aspect_ratio}}
+                                       "aspect_ratio": plan.aspect_ratio,
+                                       # only when set: a look made before the style lock keeps its take
+                                       **({"style_lock": plan.style_lock} if plan.style_lock else {})}}
     for c in plan.characters:
         parts[f"character/{c.name}"] = c.model_dump()
     before = None
     for s in plan.scenes:
-        parts[f"scene/{s.scene_id}"] = s.model_dump()
+        parts[f"scene/{s.scene_id}"] = s.model_dump(exclude=set(MOTION_FIELDS))
         parts[f"after/{s.scene_id}"] = {"after": before}
+        parts[f"motion/{s.scene_id}"] = s.model_dump(include=set(MOTION_FIELDS))
         before = s.scene_id
     return parts
 
 
-PART_KINDS = ("character/", "scene/", "after/")
+MOTION_FIELDS = ("motion", "clip_camera")  # the clip's alone: a motion edit leaves the keyframe as it is
+PART_KINDS = ("character/", "scene/", "after/", "motion/")
 
 
 def is_part(slot: str) -> bool:
@@ -139,12 +146,21 @@ def scene_label(project: Project, scene_id: int, branch: str | None = None) -> s
 def chain_part(project: Project, scene_id: int, branch: str | None = None) -> Take:
     """The head of `after/<id>`: which scene comes before this one. A project made before scenes had these links
     gets them here, from its story (the in-place migration: nothing else about the project changes)."""
-    take = project.takes.head(f"after/{scene_id}", branch)
+    return _synced_part(project, f"after/{scene_id}", scene_id, branch)
+
+
+def motion_part(project: Project, scene_id: int, branch: str | None = None) -> Take:
+    """The head of `motion/<id>`: the clip's own motion prompt and camera (made on first use, like the links)."""
+    return _synced_part(project, f"motion/{scene_id}", scene_id, branch)
+
+
+def _synced_part(project: Project, slot: str, scene_id: int, branch: str | None) -> Take:
+    take = project.takes.head(slot, branch)
     if take is None:
         story = project.takes.head("story", branch)
         if story is not None:
             sync_parts(project, story, branch=branch)
-            take = project.takes.head(f"after/{scene_id}", branch)
+            take = project.takes.head(slot, branch)
     if take is None:
         from core.errors import InputError
         raise InputError(f"Scene {scene_id} does not exist in the story; check the shot list.")

@@ -48,6 +48,28 @@ def add_reference(project: Project, label: str, data: bytes, *, filename: str = 
     return take
 
 
+def set_style_lock(project: Project, *, data: bytes | None = None, take: int | None = None,
+                   filename: str = "the image", branch: str | None = None) -> str | None:
+    """The film's art-direction reference (the style lock): an uploaded image, any take's still, or None to
+    clear it; returns its asset. It is part of the story's look, so it goes into every sheet and keyframe
+    request and recipe, changing it makes them all stale, and undo takes it back like any story edit."""
+    from core.pipeline.edits import edit_story
+
+    if take is not None:
+        source = project.takes.get(take)
+        if not source.asset or project.assets.row(source.asset)["ext"] not in ("png", "jpg", "webp"):
+            raise InputError(f"Take {take} ({source.slot}) is not a still; use a sheet, keyframe or photo.")
+        asset = source.asset
+    elif data is not None:
+        ext, _w, _h = media.image_info(data, name=filename)
+        asset = project.assets.put(data, ext)
+    else:
+        asset = None
+    edit_story(project, {"style_lock": asset}, branch=branch, note="style lock cleared" if asset is None
+               else f"style lock: {filename if data is not None else f'take {take}'}")
+    return asset
+
+
 def check_scene_count(scenes: int | None) -> None:
     if scenes is not None and not 1 <= scenes <= MAX_SCENES:
         raise InputError(f"--scenes {scenes} is out of range: choose 1 to {MAX_SCENES} scenes.")

@@ -30,7 +30,7 @@ def plan_prompt(concept: str, labels: list[str], scenes: int | None, style: str 
 
 
 def sheet_prompt(style: str, palette: list[str], character: Character, has_photo: bool,
-                 fix: list[str] | None = None) -> str:
+                 fix: list[str] | None = None, style_lock: bool = False) -> str:
     if has_photo:
         head = (f"{style}. Transform this photo into a character portrait while preserving the person's exact"
                 " facial features, face shape and likeness.")
@@ -39,6 +39,8 @@ def sheet_prompt(style: str, palette: list[str], character: Character, has_photo
     text = (f"{head} {character.visual_description} Standing in a neutral three-quarter pose against a plain light"
             f" gray background. Character design reference sheet, name label '{character.name}'."
             f" Palette: {', '.join(palette)}.")
+    if style_lock:
+        text += " The last image is the film's art-direction reference: match its look, not its content."
     return _with_fix(text, fix)
 
 
@@ -46,7 +48,8 @@ def keyframe_prompt(style: str, palette: list[str], scene: Scene, characters: li
                     fix: list[str] | None = None) -> str:
     refs = "; ".join(
         f"image {i + 1} is the reference sheet of {r.split('/', 1)[1]}" if r.startswith("sheet/")
-        else f"image {i + 1} is the previous scene's keyframe (match its lighting and continuity)"
+        else f"image {i + 1} is the film's art-direction reference (match its look and palette, not its content)"
+        if r == "style" else f"image {i + 1} is the previous scene's keyframe (match its lighting and continuity)"
         for i, r in enumerate(roles))
     people = " ".join(f"{c.name}: {c.visual_description}" for c in characters)
     text = (f"{style}. Scene {scene.scene_id}, '{scene.title}'. Setting: {scene.setting}. Mood: {scene.mood}."
@@ -67,8 +70,11 @@ def check_prompt(kind: str, subject: str) -> str:
 
 
 def motion_prompt(scene: Scene, fix: list[str] | None = None) -> str:
-    """Camera and action only: appearance comes from the keyframe."""
-    text = f"{scene.camera.capitalize()}. {scene.action.rstrip('.')}. Mood: {scene.mood}. Smooth, steady motion."
+    """Camera and action only: appearance comes from the keyframe. A scene's own motion prompt replaces both."""
+    if scene.motion.strip():
+        return _with_fix(f"{scene.motion.strip().rstrip('.')}. Smooth, steady motion.", fix)
+    camera = scene.clip_camera or scene.camera
+    text = f"{camera.capitalize()}. {scene.action.rstrip('.')}. Mood: {scene.mood}. Smooth, steady motion."
     return _with_fix(text, fix)
 
 

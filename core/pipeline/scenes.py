@@ -89,3 +89,19 @@ def duplicate_scene(project: Project, position: int, *, branch: str | None = Non
     copy = source.model_copy(update={"scene_id": first_free_scene_id(project, story_of(story))})
     scenes.insert(position, copy)
     return _commit(project, scenes, f"duplicated scene {position}", branch)
+
+
+def set_motion(project: Project, position: int, *, motion: str | None = None, camera: str | None = None,
+               branch: str | None = None) -> Take:
+    """A scene's own clip motion: a motion-only prompt and/or a camera move for the clip alone. Only the clip
+    goes stale (the keyframe reads neither); empty values go back to the scene's camera and action."""
+    from core.models import CAMERA_MOVES
+
+    story, scenes = _positions(project, branch)
+    _check(position, scenes, what="--scene")
+    if camera and camera not in CAMERA_MOVES:
+        raise InputError(f"Camera move {camera!r} is not one of: {', '.join(CAMERA_MOVES)}.")
+    scene = scenes[position - 1]
+    scenes[position - 1] = scene.model_copy(update={"motion": " ".join((motion or "").split()),
+                                                    "clip_camera": camera or None})
+    return _commit(project, scenes, f"motion of scene {position} edited", branch)

@@ -26,23 +26,26 @@ def make_sheet(ctx: Context, name: str, *, regenerate: bool = False,
     look = part(ctx.project, "look", ctx.branch)
     style, palette = look.payload["style"], look.payload["palette"]
     ref = ctx.project.takes.head(f"reference/{name}", ctx.branch)
+    lock = look.payload.get("style_lock")  # the style lock, part of the look (and so of every image's recipe)
     inputs = {f"character/{name}": char_take.id, "look": look.id,
               **({f"reference/{name}": ref.id} if ref else {})}
     recipe = {"step": "sheet", "provider": ctx.provider.name, "models": [ctx.provider.models.get(r) for r in
                                                                          ("image", "check")],
               "character": char_take.payload, "style": style, "palette": palette,
-              "photo": ref.asset if ref else None}
+              "photo": ref.asset if ref else None, **({"style_lock": lock} if lock else {})}
 
     def make(variant: int) -> StepResult:
         photo = ctx.project.assets.read(ref.asset) if ref else None
+        style_image = ctx.project.assets.read(lock) if lock else None
 
         def attempt(a: int, fix: list[str] | None):
-            prompt = prompts.sheet_prompt(style, palette, character, photo is not None, fix)
+            prompt = prompts.sheet_prompt(style, palette, character, photo is not None, fix, style_lock=bool(lock))
             req = SheetRequest(character=character, style=style, palette=palette, photo=photo,
-                               prompt=prompt, attempt=a, variant=variant)
+                               prompt=prompt, attempt=a, variant=variant, style_image=style_image)
             asset, cost = ctx.call("make_sheet", slot=slot, model_role="image", prompt=prompt,
                                    params={"variant": variant, "attempt": a},
-                                   inputs=[ref.asset] if ref else [], fn=lambda: ctx.provider.make_sheet(req))
+                                   inputs=([ref.asset] if ref else []) + ([lock] if lock else []),
+                                   fn=lambda: ctx.provider.make_sheet(req))
             return asset, cost, prompt
 
         def check(asset: str, prompt: str):

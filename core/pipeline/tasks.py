@@ -72,13 +72,26 @@ def fix(ctx: Context, slot: str) -> dict:
     return {"take": steps[kind]().id}
 
 
+def clip(ctx: Context, scene: int, regenerate: bool = True) -> dict:
+    """A new clip for one scene (by id) from its keyframe as it is, then the cut: a motion edit's run."""
+    from core.pipeline.clips import make_clip
+
+    from core.pipeline.script import write_script
+
+    story = run.current_story(ctx)
+    ctx.job.plan_units(3)
+    take = make_clip(ctx, scene, regenerate=regenerate)
+    write_script(ctx, story)
+    return {"clip": take.id, **run._cut_and_export(ctx, story, run.export_settings(ctx.project))}
+
+
 def keyframe(ctx: Context, scene: int, regenerate: bool = False) -> dict:
     ctx.job.plan_units(1)
     return {"keyframe": make_keyframe(ctx, scene, regenerate=regenerate).id}
 
 
 KINDS: dict[str, Callable[..., dict]] = {
-    "plan": plan, "refine": refine, "sheets": sheets, "keyframe": keyframe, "edit": edit, "fix": fix,
+    "plan": plan, "refine": refine, "sheets": sheets, "keyframe": keyframe, "edit": edit, "fix": fix, "clip": clip,
     "make": run.run_film, "regenerate": run.regenerate_scene, "regenerate_stale": run.regenerate_stale,
     "export": run.export,
     **lab.JOB_KINDS,  # upscale, interpolate, blend

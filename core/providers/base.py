@@ -44,6 +44,7 @@ class SheetRequest:
     prompt: str
     attempt: int = 1
     variant: int = 0
+    style_image: bytes | None = None  # the project's art-direction reference (style lock), if it has one
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,13 @@ class KeyframeRequest:
     scene: Scene
     style: str
     palette: list[str]
-    references: list[bytes]          # up to 3: the sheets of the characters present, then the previous keyframe
-    reference_roles: list[str]       # "sheet/NAME" or "previous"
+    references: list[bytes]          # up to 3: the sheets present, then the style lock, then the previous keyframe
+    reference_roles: list[str]       # "sheet/NAME", "style" or "previous"
     prompt: str
     attempt: int = 1
     variant: int = 0
     aspect_ratio: str = "16:9"
+    style_image: bytes | None = None  # the style lock, also when a third character leaves it no reference place
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ class OfflineProvider:
             data = art.stylize_sheet(req.photo, req.character.name, req.palette, strength, seed)
         else:
             data = art.figure_sheet(req.character.name, req.character.visual_description, req.palette, seed)
-        return Media(data=data, ext="png", prompt=req.prompt)
+        return Media(data=_styled(data, req.style_image), ext="png", prompt=req.prompt)
 
     def compose_keyframe(self, req: KeyframeRequest) -> Media:
         sheets = [r for r, role in zip(req.references, req.reference_roles) if role.startswith("sheet/")]
@@ -92,7 +92,7 @@ class OfflineProvider:
         strength = max(0.2, 1.0 - 0.35 * (req.attempt - 1))
         data = art.compose_keyframe(req.scene.setting, req.scene.mood, req.palette, sheets, previous,
                                     seed_of(req.prompt, req.variant), strength)
-        return Media(data=data, ext="png", prompt=req.prompt)
+        return Media(data=_styled(data, req.style_image), ext="png", prompt=req.prompt)
 
     def check(self, req: CheckRequest) -> tuple[CheckResult, float]:
         image = art.load_image(req.image)
@@ -141,6 +141,23 @@ class OfflineProvider:
         from core.providers.offline_blend import offline_blend
 
         return Media(data=offline_blend(sheet_a, sheet_b, name, weight), ext="png", prompt=prompt)
+
+
+def _styled(png: bytes, style_image: bytes | None, strength: float = 0.55) -> bytes:
+    """The style lock offline: the picture's colours moved toward the reference's (a Reinhard transfer of each
+    channel's mean and spread in Lab), `strength` of the way."""
+    if style_image is None:
+        return png
+    from skimage import color
+
+    img = np.asarray(art.load_image(png)).astype(np.float64) / 255
+    ref = np.asarray(art.load_image(style_image).resize((256, 256))).astype(np.float64) / 255
+    lab, rlab = color.rgb2lab(img), color.rgb2lab(ref)
+    mu, sd = lab.reshape(-1, 3).mean(0), lab.reshape(-1, 3).std(0) + 1e-6
+    rmu, rsd = rlab.reshape(-1, 3).mean(0), rlab.reshape(-1, 3).std(0) + 1e-6
+    moved = (lab - mu) / sd * (sd + (rsd - sd) * strength) + mu + (rmu - mu) * strength
+    out = (np.clip(color.lab2rgb(moved), 0, 1) * 255).round().astype(np.uint8)
+    return art._png(Image.fromarray(out))
 
 
 def framing(frame: Image.Image, keyframe: Image.Image) -> float:

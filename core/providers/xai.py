@@ -264,8 +264,8 @@ class XaiProvider:
         return Media(data=data, ext=ext, prompt=prompt, cost_usd=float(cost))
 
     def make_sheet(self, req: SheetRequest) -> Media:
-        return self._image(req.prompt, refs=[req.photo] if req.photo else [], aspect_ratio="3:4",
-                           what=f"the sheet of {req.character.name}")
+        refs = ([req.photo] if req.photo else []) + ([req.style_image] if req.style_image else [])
+        return self._image(req.prompt, refs=refs, aspect_ratio="3:4", what=f"the sheet of {req.character.name}")
 
     def blend_sheets(self, sheet_a: bytes, sheet_b: bytes, *, name: str, weight: float, prompt: str) -> Media:
         """A new character from two: a multi-reference edit of both sheets (the media lab's blend); the name
