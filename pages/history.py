@@ -35,9 +35,7 @@ st.subheader("Takes")
 slot = st.selectbox("Slot", slots, index=slots.index("story") if "story" in slots else 0)
 takes = project.takes.of_slot(slot)[::-1]
 head = project.takes.head(slot)
-labels = {t.id: f"#{t.id} · {t.origin} · {t.created[:16].replace('T', ' ')}" + (" · in use" if head and
-                                                                                 t.id == head.id else "")
-          for t in takes}
+labels = {t.id: widgets.take_label(t, head) for t in takes}
 pick = st.selectbox("Take", [t.id for t in takes], format_func=labels.get, key=f"restore-{slot}")
 by_id = {t.id: t for t in takes}
 chosen = by_id[pick]

@@ -204,3 +204,22 @@ def test_an_edit_in_words_from_the_design_page_makes_a_child_take(workspace, fin
     assert_clean(at, "design")
     assert any("Edits: “brighter”" in c.value for c in at.caption)
     project.close()
+
+
+def test_accept_anyway_on_a_take_under_the_bar_shows_it_overridden(workspace, finished_film):
+    shutil.copytree(finished_film, workspace / "harbour")
+    project = Project.open(workspace / "harbour")
+    head = project.takes.head("sheet/Bo")
+    low = project.takes.write("sheet/Bo", asset=head.asset, inputs=head.inputs, origin="generated", score=0.55,
+                              recipe=head.recipe, variant=head.variant + 1, parent=head.id,
+                              payload={"attempts": [{"attempt": 1, "score": 0.55, "issues": ["the nose drifts"]}]})
+    at = open_project(app(), "harbour").run()
+    at.switch_page("pages/design.py").run()
+    assert_clean(at, "design")
+    assert any("the nose drifts" in m.value for m in at.markdown)  # the check's problems, readable
+    button(at, "Accept anyway").click().run()
+    assert_clean(at, "design")
+    assert project.tags.override(low.id)["source"] == "app"
+    assert not [b for b in at.button if b.label == "Accept anyway"]
+    assert any("Accepted anyway from the app" in c.value for c in at.caption)
+    project.close()

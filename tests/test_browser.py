@@ -95,11 +95,10 @@ def test_a_person_makes_a_film_in_the_browser(server, faces, tmp_path):
         shot("1-story")
 
         go("Design")
-        inputs = page.locator("input[type=file]")
-        inputs.nth(0).set_input_files(str(faces["Ada"]))
-        page.get_by_text("ada.png").first.wait_for()
-        inputs.nth(1).set_input_files(str(faces["Bo"]))
-        page.get_by_text("bo.png").first.wait_for()
+        for name in ("Ada", "Bo"):
+            uploader = page.locator("[data-testid=stFileUploader]").filter(has_text=f"Upload photos of {name}")
+            uploader.locator("input[type=file]").set_input_files(str(faces[name]))
+            page.get_by_text(f"{name.lower()}.png").first.wait_for()
         page.wait_for_timeout(1500)
         shot("2-design-photos")
 
@@ -128,11 +127,63 @@ def test_a_person_makes_a_film_in_the_browser(server, faces, tmp_path):
         assert saved.stat().st_size > 50_000
         shot("5-generate-after-regenerate")
 
-        go("Design")
-        shot("2-design")
         go("Shooting")
+        # An edit in words of keyframe 1, then one inside a region dragged on the picture.
+        page.get_by_text("Edit in words").first.click()
+        page.get_by_label("What to change").first.fill("brighter")
+        page.get_by_role("button", name="Edit", exact=True).first.click()
+        wait_idle()
+        page.get_by_text("Edit in words").first.click()
+        img = page.frame_locator("iframe[title*=image_coordinates]").first.locator("img")
+        img.wait_for()
+        page.wait_for_timeout(1000)
+        box = img.bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.6, steps=8)
+        page.mouse.up()
+        try:
+            page.get_by_text("Region:").first.wait_for(timeout=30_000)
+        except Exception:
+            shot("debug-region")
+            raise
+        page.get_by_label("What to change").first.fill("make it teal")
+        page.get_by_role("button", name="Edit", exact=True).first.click()
+        wait_idle()
+        page.get_by_text("Edits: “brighter” → “make it teal”").first.wait_for()
+        shot("3-shooting-edits")
+        # Keep keyframe 2, change its scene upstream, Run all: it stays, shown kept and stale.
+        page.get_by_text("Takes (").nth(1).click()
+        page.get_by_role("button", name="keep").first.click()
+        page.wait_for_timeout(1500)
+        go("Story")
+        desc = page.get_by_role("textbox", name="Frozen visual description").first
+        desc.fill(desc.input_value() + " She now wears a bright yellow raincoat.")
+        page.get_by_role("button", name="Save character").first.click()
+        page.wait_for_timeout(1500)
+        go("Generate")
+        page.get_by_role("button", name="Run all").click()
+        for title in ("Design", "Shooting", "Generate"):
+            wait_idle()
+            go(title)
+            button = page.get_by_role("button", name="Approve and continue")
+            if button.count():
+                button.first.click()
+        wait_idle()
+        go("Shooting")
+        page.get_by_text("kept · stale").first.wait_for(timeout=60_000)
         shot("3-shooting")
         go("History")
+        def selectbox(label):
+            return page.locator("[data-testid=stMain] [data-testid=stSelectbox]").filter(has_text=label).first
+        selectbox("Slot").click()
+        page.keyboard.type("keyframe/1")
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(1500)
+        selectbox("Take").click()
+        for said in ("brighter", "make it teal"):  # each edit is a take of its own, with what was said
+            page.get_by_role("option").filter(has_text=said).first.wait_for()
+        page.keyboard.press("Escape")
         shot("6-history")
         go("Settings")
         shot("7-settings")

@@ -145,6 +145,7 @@ def test_an_edit_is_one_undo_step(film_copy):
     after = heads_by_slot(project)
     assert {s for s in after if after[s] != before[s]} == {"story", "look"}
     assert {s["slot"] for s in status(project)["slots"] if s["stale"]} == \
-        {"sheet/Ada", "sheet/Bo", "keyframe/1", "keyframe/2", "keyframe/3", "clip/1", "clip/2", "clip/3", "script"}
+        {"sheet/Ada", "sheet/Bo", "keyframe/1", "keyframe/2", "keyframe/3", "clip/1", "clip/2", "clip/3", "script",
+         "cut"}  # the cut shows the title
     assert sorted(project.takes.undo()) == ["look", "story"]
     assert heads_by_slot(project) == before

@@ -194,7 +194,7 @@ def edit_panel(project: Project, slot: str, head: Take | None, *, disabled: bool
     edits = thread(project, head)
     if edits:
         st.caption("Edits: " + " → ".join(f"“{t.note}”" for t in edits))
-    region_key = f"{key}-region"
+    region_key = f"{key}-region-{head.id}"  # a region belongs to the picture it was drawn on
     with st.expander("Edit in words" + (" (region selected)" if st.session_state.get(region_key) else "")):
         from streamlit_image_coordinates import streamlit_image_coordinates
 

@@ -195,6 +195,9 @@ class _Filler:
     # -- values --------------------------------------------------------------------------------------
     def value(self, s: dict, trail: tuple, parent: dict | None = None) -> Any:
         """trail: ((key, index), ...) from the root: (property, None) or, for an array item, (array key, i)."""
+        options = s.get("anyOf") or s.get("oneOf") or []
+        if "default" in s and s["default"] is None and any(o.get("type") == "null" for o in options):
+            return None  # an optional field: a model leaves it out unless it has a reason
         s = self.resolve(s)
         key = trail[-1][0] if trail else ""
         idx = (trail[-1][1] or 0) if trail else 0
