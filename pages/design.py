@@ -81,7 +81,7 @@ for i, c in enumerate(plan.characters):
                     st.toast(f"{f.name} added for {c.name}")
                 except DailiesError as err:
                     st.error(str(err))
-            widgets.take_strip(project, ref_slot, head=ref, disabled=busy, key=f"ref-{i}")
+            widgets.take_strip(project, ref_slot, head=ref, disabled=busy, key=f"ref-{i}", tagging=False)
         with sheet_col:
             st.markdown("**Sheet**")
             widgets.picture(project, sheet, size="m")

@@ -52,7 +52,8 @@ def server(workspace):
     proc.wait(timeout=20)
 
 
-def test_a_person_makes_a_film_in_the_browser(server, faces, tmp_path):
+def test_a_person_makes_a_film_in_the_browser(server, faces, tmp_path, workspace):
+    workspace_dir = workspace
     playwright = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with playwright.sync_playwright() as pw:
@@ -185,6 +186,21 @@ def test_a_person_makes_a_film_in_the_browser(server, faces, tmp_path):
             page.get_by_role("option").filter(has_text=said).first.wait_for()
         page.keyboard.press("Escape")
         shot("6-history")
+        # A check under the bar, accepted anyway from its score badge.
+        from core.store import Project as _Project
+
+        project = _Project.open(next(workspace_dir.iterdir()))
+        head = project.takes.head("sheet/Bo")
+        project.takes.write("sheet/Bo", asset=head.asset, inputs=head.inputs, origin="generated", score=0.55,
+                            recipe=head.recipe, variant=head.variant + 1, parent=head.id,
+                            payload={"attempts": [{"attempt": 1, "score": 0.55, "issues": ["the nose drifts"]}]})
+        project.close()
+        go("Design")
+        page.get_by_role("button").filter(has_text="score 0.55").first.click()
+        page.get_by_text("the nose drifts").first.wait_for()
+        page.get_by_role("button", name="Accept anyway").first.click()
+        page.get_by_role("button").filter(has_text="score 0.55 · accepted").first.wait_for()
+        shot("2-design-accepted")
         go("Settings")
         shot("7-settings")
         browser.close()

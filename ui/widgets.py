@@ -102,36 +102,50 @@ def picture(project: Project, take: Take | None, *, size: str = "m", caption: st
         st.warning(str(err))
 
 
-def take_strip(project: Project, slot: str, *, head: Take | None, disabled: bool, key: str) -> None:
-    """Thumbnails of the newest takes of a slot, each with a button to make it the head and its tags; a filter
-    shows only the takes with a tag."""
-    takes = project.takes.of_slot(slot)
-    if not takes:
+def take_strip(project: Project, slot: str, *, head: Take | None, disabled: bool, key: str,
+               tagging: bool = True) -> None:
+    """Thumbnails of the newest takes of a slot (with two or more), each with a button to make it the head and
+    its tags, a filter by tag, and (with `tagging`) the tags of one take to set: the head unless another is
+    picked."""
+    all_takes = project.takes.of_slot(slot)
+    if not all_takes:
         return
     tags = project.tags.by_take()
-    want = st.segmented_control("Show", ["all", *TAGS], default="all", key=f"{key}-filter",
-                                label_visibility="collapsed") if len(takes) > 1 else "all"
-    if want not in (None, "all"):
-        takes = [t for t in takes if want in tags.get(t.id, [])]
-    newest = takes[-STRIP:][::-1]
-    cols = st.columns(STRIP)
-    for col, take in zip(cols, newest):
-        with col:
-            picture(project, take, size="s")
-            label = "● in use" if head and take.id == head.id else f"use #{take.id}"
-            if st.button(label, key=f"{key}-use-{take.id}", disabled=bool(disabled or (head and take.id == head.id)),
-                         width="stretch"):
-                project.takes.restore(take.id)
-                st.rerun()
-            have = tags.get(take.id, [])
-            picked = st.pills("Tags", TAGS, selection_mode="multi", default=have, key=f"{key}-tags-{take.id}",
-                              label_visibility="collapsed", disabled=disabled)
-            if sorted(picked or []) != sorted(have):
-                for t in set(picked or []) - set(have):
-                    project.tags.add(take.id, t)
-                for t in set(have) - set(picked or []):
-                    project.tags.remove(take.id, t)
-                st.rerun()
+    takes = all_takes
+    if len(all_takes) > 1:
+        want = st.segmented_control("Show", ["all", *TAGS], default="all", key=f"{key}-filter",
+                                    label_visibility="collapsed")
+        if want not in (None, "all"):
+            takes = [t for t in all_takes if want in tags.get(t.id, [])]
+        cols = st.columns(STRIP)
+        for col, take in zip(cols, takes[-STRIP:][::-1]):
+            with col:
+                picture(project, take, size="s")
+                label = "● in use" if head and take.id == head.id else f"use #{take.id}"
+                if st.button(label, key=f"{key}-use-{take.id}", width="stretch",
+                             disabled=bool(disabled or (head and take.id == head.id))):
+                    project.takes.restore(take.id)
+                    st.rerun()
+                if tags.get(take.id):
+                    st.caption(" · ".join(tags[take.id]))
+    if not tagging:
+        return
+    ids = [t.id for t in reversed(all_takes)]
+    c1, c2 = st.columns([1, 3], vertical_alignment="center")
+    which = c1.selectbox("Tags of", ids, index=ids.index(head.id) if head and head.id in ids else 0,
+                         format_func=lambda i: f"#{i}" + (" ●" if head and i == head.id else ""),
+                         key=f"{key}-tag-take", label_visibility="collapsed", disabled=disabled)
+    have = tags.get(which, [])
+    with c2:
+        picked = st.pills("Tags", TAGS, selection_mode="multi", default=have, key=f"{key}-tags-{which}",
+                          label_visibility="collapsed", disabled=disabled,
+                          help="keep: no automatic step replaces it · hate: none makes it head again")
+    if sorted(picked or []) != sorted(have):
+        for t in set(picked or []) - set(have):
+            project.tags.add(which, t)
+        for t in set(have) - set(picked or []):
+            project.tags.remove(which, t)
+        st.rerun()
     older = takes[:-STRIP]
     if older:
         pick = st.selectbox(f"Older takes ({len(older)})", [t.id for t in reversed(older)], index=None,
