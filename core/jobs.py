@@ -81,7 +81,8 @@ def submit(project, kind: str, params: dict[str, Any], *, provider: str = "offli
     branch = branch or project.branch
     job_id = project.jobs.insert(kind, branch=branch, resumed_from=resumed_from,
                                  params={"provider": provider, **({"models": models} if models else {}), **params})
-    project.jobs.supersede(branch, by=job_id)
+    if kind == "make":  # a new run replaces one that waits; an edit or a regenerate meanwhile does not
+        project.jobs.supersede(branch, by=job_id)
     _start(project, job_id, background=background, on_report=on_report)
     return job_id
 

@@ -83,6 +83,35 @@ def test_changing_an_approved_stage_needs_approving_again(tmp_path, faces):
     assert jobs.get(project, job)["waiting"] == "sheets"
 
 
+def test_work_done_while_a_run_waits_leaves_it_waiting(tmp_path):
+    project = Project.open(tmp_path / "film")
+    gates.set_review_mode(project, True)
+    run = jobs.submit(project, "make", {"concept": CONCEPT, "scenes": 1}, background=False)
+    jobs.approve(project, run, background=False)                            # waits at the sheets now
+    edit = jobs.submit(project, "edit", {"slot": "sheet/Ada", "instruction": "brighter"}, background=False)
+    assert jobs.get(project, edit)["status"] == "succeeded"
+    assert jobs.get(project, run)["status"] == "waiting"                    # the person's edit did not end it
+    assert jobs.get(project, jobs.approve(project, background=False))["waiting"] == "keyframes"
+
+
+def test_an_approved_run_stays_live_while_the_thread_that_stopped_at_the_gate_leaves(tmp_path):
+    """The thread that reached the gate releases its hold after the approved run took one: the run is not orphaned."""
+    from core.store.jobs import hold
+
+    project = Project.open(tmp_path / "film")
+    gates.set_review_mode(project, True)
+    run = jobs.submit(project, "make", {"concept": CONCEPT, "scenes": 1}, background=False)
+    db = str(project.conns.path)
+    leaving = hold(db, run)                  # the gate's thread, still on its way out
+    project.jobs.requeue(run)
+    arriving = hold(db, run)                 # the approved run's thread
+    leaving()
+    leaving()                                # a release is idempotent: it never drops another thread's hold
+    assert project.jobs.mark_interrupted() == [] and jobs.get(project, run)["status"] == "queued"
+    arriving()
+    assert project.jobs.mark_interrupted() == [run]
+
+
 def test_a_new_run_replaces_one_that_waits(tmp_path):
     project = Project.open(tmp_path / "film")
     gates.set_review_mode(project, True)

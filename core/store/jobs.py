@@ -21,7 +21,9 @@ from core.store.assets import now
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted", "waiting")
 ACTIVE = ("queued", "running")  # a job waiting at a review gate is not active: the person edits while it waits
 RESUMABLE = ("interrupted", "failed", "cancelled")
-LIVE: set[tuple[str, int]] = set()   # (database file, job id) of the jobs running in this process
+# (database file, job id) -> how many threads of this process hold it. Counted, not a set: an approved job's
+# new thread takes its hold while the thread that stopped at the gate may still be on its way out.
+LIVE: dict[tuple[str, int], int] = {}
 _live_lock = threading.Lock()
 
 
@@ -29,11 +31,18 @@ def hold(db_file: str, job_id: int) -> Callable[[], None]:
     """Mark a job as running in this process until the returned function is called."""
     key = (db_file, job_id)
     with _live_lock:
-        LIVE.add(key)
+        LIVE[key] = LIVE.get(key, 0) + 1
+    released = False
 
     def release() -> None:
+        nonlocal released
         with _live_lock:
-            LIVE.discard(key)
+            if released:
+                return
+            released = True
+            LIVE[key] -= 1
+            if not LIVE[key]:
+                del LIVE[key]
     return release
 
 
