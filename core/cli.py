@@ -11,8 +11,9 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
-from core import jobs
+from core import cli_voices, jobs
 from core.config import project_path
 from core.errors import ConfigError, DailiesError, InputError
 
@@ -70,15 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--to", type=int, required=True)
     sm.add_argument("--project", required=True)
     for name, text in (("remove", "remove the scene at position N (its takes are kept; undo puts it back)"),
-                       ("duplicate", "a copy of the scene at position N, right after it")):
+                       ("duplicate", "a copy of the scene at position N, right after it"),
+                       ("split", "two scenes from the one at position N, its lines shared between them")):
         sp = ssub.add_parser(name, help=text)
         sp.add_argument("position", type=int)
         sp.add_argument("--project", required=True)
 
-    e = sub.add_parser("export", help="export the current cut to an MP4 file (and its .srt beside it)")
+    e = sub.add_parser("export", help="export the current cut to an MP4 file (and its .srt and .vtt beside it)")
     e.add_argument("--project", required=True)
     e.add_argument("--out", help="destination .mp4 (default: the project's exports/ folder)")
+    e.add_argument("--stems", metavar="DIR", help="also write the dialogue, music and effects as WAV files into DIR")
     _export_options(e)
+
+    cli_voices.add_parsers(sub, _Parser)
 
     s = sub.add_parser("status", help="heads, takes, staleness, calls and cost of the current branch")
     s.add_argument("--project", required=True)
@@ -354,6 +359,9 @@ def cmd_scene(a) -> int:
     elif a.scene_command == "remove":
         story = scenes.remove_scene(project, a.position)
         done = f"Removed scene {a.position}"
+    elif a.scene_command == "split":
+        story = scenes.split_scene(project, a.position)
+        done = f"Split scene {a.position} in two"
     else:
         story = scenes.duplicate_scene(project, a.position)
         done = f"Duplicated scene {a.position}"
@@ -383,8 +391,15 @@ def cmd_export(a) -> int:
             raise InputError(f"--music {a.music}: the file does not exist.")
         settings["music"] = add_music(project, p.read_bytes(), filename=p.name)
     export_settings(project, settings)  # refuse a bad combination here, in one line, before the job
-    result = _run_job(project, "export", {"out": str(out.resolve()) if out else None, "settings": settings},
+    stems = Path(a.stems).expanduser().resolve() if a.stems else None
+    if stems is not None and (stems.is_file() or not stems.parent.is_dir()):
+        raise InputError(f"--stems {a.stems}: " + ("that is a file; name a folder." if stems.is_file() else
+                                                     f"the folder {stems.parent} does not exist."))
+    result = _run_job(project, "export", {"out": str(out.resolve()) if out else None, "settings": settings,
+                                          **({"stems": str(stems)} if stems else {})},
                       project.setting("provider") or "offline")
+    for path in result.get("stems", []):
+        print(f"stem: {path}", file=sys.stderr)
     print(result["path"])
     return 0
 
@@ -574,7 +589,13 @@ COMMANDS = {"make": cmd_make, "approve": cmd_approve, "regenerate": cmd_regenera
             "status": cmd_status,
             "branch": cmd_branch, "switch": cmd_switch, "undo": cmd_undo, "jobs": cmd_jobs, "resume": cmd_resume,
             "bundle": cmd_bundle, "verify": cmd_verify, "tag": cmd_tag, "edit": cmd_edit, "accept": cmd_accept,
-            "fix": cmd_fix, "look": cmd_look, "motion": cmd_motion}
+            "fix": cmd_fix, "look": cmd_look, "motion": cmd_motion,
+            **{name: (lambda fn: lambda a: fn(a, _HELPERS))(fn) for name, fn in cli_voices.COMMANDS.items()}}
+
+
+# What the commands in cli_voices borrow from here.
+_HELPERS = SimpleNamespace(open=lambda path: _open(path), provider=lambda name: _provider(name),
+                           run_job=lambda *args, **kw: _run_job(*args, **kw))
 
 
 def main(argv: list[str] | None = None) -> int:

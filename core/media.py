@@ -91,6 +91,24 @@ def probe_video(path: str | Path) -> VideoInfo:
         raise MediaError(f"{Path(path).name} is not a readable video ({err}).") from None
 
 
+def probe_audio_seconds(path: str | Path) -> float:
+    """The length of an audio file (a spoken line), from its container."""
+    import av
+
+    try:
+        with av.open(str(path)) as c:
+            if not c.streams.audio:
+                raise MediaError(f"{Path(path).name} has no sound in it.")
+            if c.duration:
+                return c.duration / 1_000_000
+            a = c.streams.audio[0]
+            return float(a.duration * a.time_base) if a.duration and a.time_base else 0.0
+    except MediaError:
+        raise
+    except Exception as err:  # noqa: BLE001 - PyAV raises many error types for bad files
+        raise MediaError(f"{Path(path).name} is not readable audio ({err}).") from None
+
+
 def is_normalized(info: VideoInfo) -> bool:
     return (
         info.vcodec == "h264" and info.pix_fmt == "yuv420p"

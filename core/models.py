@@ -35,6 +35,49 @@ MAX_SCENES = 24
 MAX_PRESENT = 3                 # characters in one scene: the image models take at most 3 reference images
 MIN_SECONDS, MAX_SECONDS = 1, 15  # what the video model renders in one clip
 
+# Dialogue. A speaker is a character of the scene or the narrator. A delivery is one of the words xAI's speech
+# tags understand; the offline voice renders each one as a change of level, pace or pitch.
+NARRATOR = "Narrator"
+DELIVERIES = ("", "whisper", "shout", "soft", "slow", "fast", "laugh", "sigh", "pause")
+MAX_LINES = 8                     # lines in one scene
+MAX_LINE_CHARS = 400              # one line's text (xAI takes 15,000 characters a request; a line is a sentence or two)
+# The voices a character can have: the names xAI's text-to-speech uses, which the offline voice renders too.
+VOICES = ("eve", "ara", "sal", "rex", "leo")
+# Timing, used by the planner's checks and the placement of lines in a scene (core.pipeline.voices measures the
+# real speech; this is the estimate before there is any).
+WORDS_PER_SECOND = 2.6
+LINE_LEAD, LINE_GAP, LINE_TAIL = 0.5, 0.4, 0.5
+
+
+def words_seconds(text: str) -> float:
+    """How long a line is likely to take spoken, before it is."""
+    return max(0.6, len(text.split()) / WORDS_PER_SECOND)
+
+
+def lines_seconds(lines: list["Line"]) -> float:
+    """The length a scene needs for its lines: a lead-in, each line with a gap between, a tail."""
+    if not lines:
+        return 0.0
+    return LINE_LEAD + sum(words_seconds(l.text) + (1.0 if l.delivery == "pause" else 0.0) for l in lines) \
+        + LINE_GAP * (len(lines) - 1) + LINE_TAIL
+
+
+class Line(BaseModel):
+    """One spoken line: who says it, the words, and how (an optional delivery)."""
+
+    model_config = ConfigDict(extra="forbid")
+    speaker: str = Field(min_length=1, max_length=60, description=f"a character of the scene, or {NARRATOR!r}")
+    text: str = Field(min_length=1, max_length=MAX_LINE_CHARS)
+    delivery: Literal[DELIVERIES] = ""  # type: ignore[valid-type]
+
+    @field_validator("text", "speaker")
+    @classmethod
+    def _one_line(cls, v: str) -> str:
+        v = " ".join(v.split())
+        if not v:
+            raise ValueError("cannot be empty")
+        return v
+
 
 class Character(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -73,7 +116,9 @@ class Scene(BaseModel):
     duration_seconds: int = Field(default=5, ge=MIN_SECONDS, le=MAX_SECONDS)
     transition: Transition = Field(default="cut", description="into this scene from the previous one")
     transition_seconds: float = Field(default=1.0, ge=0.5, le=2.0, multiple_of=0.5)
-    subtitle: str = Field(default="", description="one line of narration or dialogue shown during the scene")
+    subtitle: str = Field(default="", description="a caption for a scene without lines (its lines are its subtitles)")
+    # Dialogue and narration, in order (a part of its own: `lines/<id>`, read by the voices and the cut alone).
+    lines: list[Line] = Field(default_factory=list, max_length=MAX_LINES)
     audio: ClipAudio = Field(default="keep", description="the clip's own sound (duck = lowered under the music)")
     # The clip's own motion, changed without touching the keyframe (a part of its own: `motion/<id>`).
     motion: str = Field(default="", description="the clip's motion prompt; empty: from the camera and the action")
@@ -92,6 +137,16 @@ class StoryPlan(BaseModel):
     scenes: list[Scene] = Field(min_length=1)
     # The style lock: the asset hash of one art-direction image for every sheet and keyframe (part of `look`).
     style_lock: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    # Who sounds like what: a character's name (or NARRATOR) -> one of VOICES (each a part: `voice/<name>`).
+    voices: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("voices")
+    @classmethod
+    def _known_voices(cls, v: dict[str, str]) -> dict[str, str]:
+        bad = sorted(x for x in v.values() if x not in VOICES)
+        if bad:
+            raise ValueError(f"unknown voice {bad[0]!r}; the voices are {', '.join(VOICES)}")
+        return v
 
     @model_validator(mode="after")
     def _scene_ids_are_unique(self) -> "StoryPlan":
@@ -179,6 +234,14 @@ class CharacterDraft(_Draft):
     _cues = field_validator("personality_cues", mode="before")(lambda v: _names(v))
 
 
+class LineDraft(_Draft):
+    speaker: str = Field(default="", description=f"a name from the scene's characters_present, or {NARRATOR!r}")
+    text: str = Field(default="", description="the words spoken, one or two sentences")
+    delivery: str = Field(default="", description="empty, or one of: " + ", ".join(d for d in DELIVERIES if d))
+
+    _text_fields = field_validator("speaker", "text", "delivery", mode="before")(lambda v: _text(v))
+
+
 class SceneDraft(_Draft):
     scene_id: int = Field(default=0, description="1 for the first scene, then 2, 3... in order")
     title: str = ""
@@ -193,8 +256,20 @@ class SceneDraft(_Draft):
     duration_seconds: float = Field(default=5, description=f"{MIN_SECONDS} to {MAX_SECONDS} seconds")
     transition: str = Field(default="cut", description="into this scene: " + ", ".join(TRANSITIONS))
     transition_seconds: float = Field(default=1.0, description="0.5 to 2, in half seconds")
-    subtitle: str = Field(default="", description="one line of narration or dialogue shown during the scene")
+    subtitle: str = Field(default="", description="leave empty when the scene has lines")
+    lines: list[LineDraft] = Field(default_factory=list, description=f"the scene's dialogue and narration in order, "
+                                   f"1 to 4 lines, at most {MAX_LINES}; the scene must last long enough to say them")
     audio: str = Field(default="keep", description="the clip's own sound: " + ", ".join(CLIP_AUDIO))
+
+    @field_validator("lines", mode="before")
+    @classmethod
+    def _line_objects(cls, v: Any) -> list:
+        if isinstance(v, str):  # one line of text where a list was asked for
+            return [{"speaker": NARRATOR, "text": v}] if v.strip() else []
+        if isinstance(v, dict):
+            v = [v]
+        return [x if isinstance(x, dict) else {"speaker": NARRATOR, "text": _text(x)}
+                for x in (v or []) if x] if isinstance(v, (list, tuple)) else []
 
     _text_fields = field_validator("title", "description", "setting", "camera", "mood", "action", "transition",
                                    "subtitle", "audio", mode="before")(lambda v: _text(v))
@@ -250,6 +325,6 @@ class Media(BaseModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     data: bytes
-    ext: Literal["png", "jpg", "webp", "mp4"]
+    ext: Literal["png", "jpg", "webp", "mp4", "wav", "mp3"]
     prompt: str = ""
     cost_usd: float = 0.0

@@ -58,6 +58,7 @@ def fake(monkeypatch):
     server.valid_keys = {XAI_KEY}
     monkeypatch.setenv("XAI_API_KEY", XAI_KEY)
     monkeypatch.setenv("DAILIES_XAI_HOST", server.host)
+    monkeypatch.setenv("DAILIES_XAI_API_URL", server.http_url + "/v1")  # text-to-speech is REST, not gRPC
     monkeypatch.setenv("DAILIES_XAI_RETRY_BASE", "0.01")
     monkeypatch.setenv("DAILIES_XAI_POLL", "0.05")
     yield server

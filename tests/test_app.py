@@ -223,3 +223,63 @@ def test_accept_anyway_on_a_take_under_the_bar_shows_it_overridden(workspace, fi
     assert not [b for b in at.button if b.label == "Accept anyway"]
     assert any("Accepted anyway from the app" in c.value for c in at.caption)
     project.close()
+
+
+def test_a_voice_chosen_on_the_design_page_is_the_speakers_voice(workspace, finished_film):
+    from core.models import VOICES
+    from core.pipeline.status import status
+    from core.pipeline.voices import line_rows
+
+    shutil.copytree(finished_film, workspace / "harbour")
+    project = Project.open(workspace / "harbour")
+    before = status(project)["voices"]
+    at = open_project(app(), "harbour").run()
+    at.switch_page("pages/design.py").run()
+    assert_clean(at, "design")
+    picks = {s.key: s for s in at.selectbox if (s.key or "").startswith("voice-")}
+    assert {f"voice-{n}-{before[n]}" for n in ("Ada", "Bo", "Narrator")} <= set(picks)
+    other = next(v for v in VOICES if v not in before.values())
+    picks[f"voice-Bo-{before['Bo']}"].set_value(other).run()
+    assert_clean(at, "design")
+    assert status(project)["voices"] == {**before, "Bo": other}
+    redo = [f"scene {r.position} line {r.line}" for r in line_rows(project) if r.speaker == "Bo" and r.stale]
+    assert redo and not [r for r in line_rows(project) if r.speaker != "Bo" and r.stale]
+    assert any(m.value.startswith("Bo now speaks as") and ", ".join(redo) in m.value for m in at.success)
+    assert at.selectbox(key=f"voice-Bo-{other}").value == other  # the select shows the voice now in use
+    project.close()
+
+
+def test_the_story_pages_line_editor_saves_a_scenes_lines(workspace, finished_film):
+    from core.models import NARRATOR
+    from core.pipeline.plan import story_of
+
+    shutil.copytree(finished_film, workspace / "harbour")
+    project = Project.open(workspace / "harbour")
+    story = project.takes.head("story")
+    first = story_of(story).scenes[0]
+    at = open_project(app(), "harbour").run()
+    assert_clean(at, "story")
+    editor = f"story-lines-{first.scene_id}-{story.id}"
+    assert list(at.data_editor(key=editor).value["text"]) == [x.text for x in first.lines]
+    at.session_state[editor] = {"edited_rows": {0: {"text": "The harbour bell rings twice.", "delivery": "whisper"}},
+                                "added_rows": [{"speaker": NARRATOR, "text": "Then the wind drops.",
+                                                "delivery": "plain"}],
+                                "deleted_rows": []}
+    button(at, "Save lines").click().run()
+    assert_clean(at, "story")
+    saved = story_of(project.takes.head("story")).scene(first.scene_id).lines
+    assert [(x.text, x.delivery) for x in saved][0] == ("The harbour bell rings twice.", "whisper")
+    assert (saved[-1].speaker, saved[-1].text, saved[-1].delivery) == (NARRATOR, "Then the wind drops.", "")
+    assert len(saved) == len(first.lines) + 1
+    assert any(m.value.startswith(f"Saved {len(saved)} lines of scene 1") for m in at.success)
+    # A speaker who is not in the scene: one error line, nothing saved.
+    head = project.takes.head("story")
+    outsider = next(c.name for c in story_of(head).characters if c.name not in first.characters_present) \
+        if len(first.characters_present) < len(story_of(head).characters) else "Nobody"
+    at.session_state[f"story-lines-{first.scene_id}-{head.id}"] = {
+        "edited_rows": {0: {"speaker": outsider}}, "added_rows": [], "deleted_rows": []}
+    button(at, "Save lines").click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and outsider in at.error[0].value and "\n" not in at.error[0].value
+    assert project.takes.head("story").id == head.id
+    project.close()

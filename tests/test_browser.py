@@ -1,9 +1,11 @@
 """A real browser drives the real app: `streamlit run app.py` on a free port, Debian's Chromium through
-Playwright. Create a project, plan, upload two faces, run all, wait for the cut, regenerate scene 2,
-export, download; a screenshot of every page lands in tests/artifacts/ for a person to look at."""
+Playwright. Create a project, plan, upload two faces, run all, wait for the cut, hear a line and see its cue,
+give a character another voice, regenerate scene 2, export, download, write stems; a screenshot of every page
+lands in tests/artifacts/ for a person to look at."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -64,12 +66,18 @@ def test_a_person_makes_a_film_in_the_browser(server, faces, tmp_path, workspace
         page.set_default_timeout(60_000)
 
         def shot(name):
-            # Streamlit scrolls inside its main block, so a full-page shot needs a tall viewport instead.
+            # Streamlit scrolls inside its main block, so a full-page shot needs a tall viewport instead; a video
+            # that loads late grows the page, so measure again until it stops growing.
             page.wait_for_timeout(800)
-            height = page.evaluate("Math.max(...[...document.querySelectorAll('section, div')]"
-                                   ".map(e => e.scrollHeight))")
-            page.set_viewport_size({"width": 1440, "height": min(max(1000, height + 40), 6000)})
-            page.wait_for_timeout(500)
+            height = 0
+            for _ in range(3):
+                now = page.evaluate("Math.max(...[...document.querySelectorAll('section, div')]"
+                                    ".map(e => e.scrollHeight))")
+                if now <= height + 60:
+                    break
+                height = now
+                page.set_viewport_size({"width": 1440, "height": min(max(1000, height + 40), 6000)})
+                page.wait_for_timeout(500)
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
             page.set_viewport_size({"width": 1440, "height": 1000})
 
@@ -114,11 +122,60 @@ def test_a_person_makes_a_film_in_the_browser(server, faces, tmp_path, workspace
             shot(name)
             page.get_by_role("button", name="Approve and continue").first.click()
         wait_idle()
-        page.locator("video").first.wait_for(timeout=300_000)
+        try:
+            page.locator("video").first.wait_for(timeout=300_000)
+        except Exception:
+            shot("debug-cut")
+            raise
         shot("4-generate")
+
+        # The lines: each with its words and its cue in the cut, and a player of its own audio.
+        from core.pipeline.status import status
+        from core.pipeline.voice_cast import VOICE_LABELS
+        from core.pipeline.voices import line_rows
+        from core.store import Project as _Project
+
+        project = _Project.open(next(workspace_dir.iterdir()))
+        said, voices = line_rows(project), status(project)["voices"]
+        project.close()
+        assert said and not [r for r in said if r.stale]
+        first = page.locator(f".st-key-line-{said[0].scene}-{said[0].line}")
+        first.get_by_text(said[0].text).wait_for()
+        first.get_by_text(re.compile(r"\d+\.\d\d–\d+\.\d\d s in the cut")).wait_for()
+        audio = first.locator("audio")
+        played = audio.evaluate("""a => new Promise(done => {
+            const go = () => a.play().then(() => setTimeout(() => done([a.src, a.duration, a.currentTime]), 400),
+                                           err => done([a.src, a.duration, -1, String(err)]));
+            a.readyState >= 1 ? go() : a.addEventListener("loadedmetadata", go, {once: true});
+        })""")
+        assert played[0].startswith(server) and played[1] > 0 and played[2] > 0, played
+        # Another voice for a speaker: the Design page says which lines need voicing, Generate marks them.
+        speaker = next(r.speaker for r in said if r.speaker != said[0].speaker)
+        theirs = [r for r in said if r.speaker == speaker]
+        other = next(v for v in VOICE_LABELS if v not in voices.values())
+        go("Design")
+        page.locator("[data-testid=stSelectbox]").filter(has_text=f"Voice of {speaker}").first.click()
+        page.get_by_role("option", name=VOICE_LABELS[other]).click()
+        page.get_by_text(f"{speaker} now speaks as {VOICE_LABELS[other]}. Needs regen: scene "
+                         f"{theirs[0].position} line {theirs[0].line}").wait_for()
+        shot("2-design-voice")
+        page.locator(f".st-key-voice-preview-{speaker}").get_by_role("button", name="Preview voice").click()
+        wait_idle()
+        page.get_by_text(f"Sample: {speaker} as {VOICE_LABELS[other]}").wait_for()
+        assert page.locator("audio").first.evaluate(
+            "a => new Promise(done => a.readyState >= 1 ? done(a.duration) : "
+            "a.addEventListener('loadedmetadata', () => done(a.duration), {once: true}))") > 0
+        go("Generate")
+        stale_line = page.locator(f".st-key-line-{theirs[0].scene}-{theirs[0].line}")
+        stale_line.get_by_text("needs regen").wait_for()
+        assert stale_line.get_by_text(VOICE_LABELS[other]).count() == 1
+        assert first.get_by_text("needs regen").count() == 0  # the other speaker's line is as it was
+        page.get_by_role("button", name=f"Voice all lines ({len(theirs)})").wait_for()
+        shot("4-generate-lines")
 
         page.get_by_role("button", name="Regenerate scene 2").click()
         wait_idle()
+        assert stale_line.get_by_text("needs regen").count() == 0  # the new cut voiced them
         page.get_by_role("button", name="Export MP4").click()
         wait_idle()
         with page.expect_download() as info:
@@ -126,6 +183,11 @@ def test_a_person_makes_a_film_in_the_browser(server, faces, tmp_path, workspace
         saved = tmp_path / "film.mp4"
         info.value.save_as(saved)
         assert saved.stat().st_size > 50_000
+        page.get_by_role("button", name="Write stems (WAV) for an editor").click()
+        wait_idle()
+        page.get_by_text("Stems written").wait_for()
+        stems = sorted(p.name.rsplit("-", 1)[1] for p in (next(workspace_dir.iterdir()) / "exports" / "stems").iterdir())
+        assert stems == ["dialogue.wav", "effects.wav", "music.wav"]
         shot("5-generate-after-regenerate")
 
         go("Shooting")
@@ -187,8 +249,6 @@ def test_a_person_makes_a_film_in_the_browser(server, faces, tmp_path, workspace
         page.keyboard.press("Escape")
         shot("6-history")
         # A check under the bar, accepted anyway from its score badge.
-        from core.store import Project as _Project
-
         project = _Project.open(next(workspace_dir.iterdir()))
         head = project.takes.head("sheet/Bo")
         project.takes.write("sheet/Bo", asset=head.asset, inputs=head.inputs, origin="generated", score=0.55,

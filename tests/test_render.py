@@ -30,6 +30,11 @@ def export(project, **settings):
     return row["result"]["path"], project.takes.head("cut")
 
 
+def film_seconds(project) -> int:
+    """The plain cut's length: every scene lasts what its lines need, so not a fixed 5 s."""
+    return sum(s.duration_seconds for s in story_of(project.takes.head("story")).scenes)
+
+
 def with_transitions(project):
     rows = [s.model_dump() for s in story_of(project.takes.head("story")).scenes]
     rows[1].update(transition="crossfade", transition_seconds=1.0)
@@ -46,15 +51,21 @@ def test_a_finished_film_with_transitions_titles_burned_subtitles_and_music(film
     assert (info.vcodec, info.width, info.height, round(info.fps)) == ("h264", 1280, 720, 24)
     with av.open(path) as c:
         assert len(c.streams.audio) == 1
-    # 3 s title + 3 x 5 s scenes - 2 x 1 s transitions + 4 s credits
-    assert abs(info.duration - 20.0) < 0.1
+    d1, d2, d3 = [s.duration_seconds for s in story_of(project.takes.head("story")).scenes]
+    # 3 s title + the 3 scenes - 2 x 1 s transitions + 4 s credits
+    assert abs(info.duration - (3 + d1 + d2 + d3 - 2 + 4)) < 0.1
     assert abs(integrated_loudness(path) - (-16.0)) <= 1.0
     srt = (film_copy / "exports" / path.rsplit("/", 1)[1]).with_suffix(".srt").read_text()
     starts = re.findall(r"(\d\d):(\d\d):(\d\d),(\d\d\d) -->", srt)
     seconds = [int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000 for h, m, s, ms in starts]
-    # Scenes start after the title and meet halfway through each transition.
-    assert seconds == pytest.approx([3.25, 7.75, 11.75], abs=0.01)
-    assert cut.payload["scene_starts"] == {"1": 3.0, "2": 7.5, "3": 11.5}
+    # Scenes start after the title and meet halfway through each transition; each line's cue lies in its scene.
+    spans = {"1": 3.0, "2": 3 + d1 - 0.5, "3": 3 + d1 + d2 - 1.5}
+    assert cut.payload["scene_starts"] == pytest.approx(spans)
+    for cue in cut.payload["cues"]:
+        n = list(spans).index(str(cue["scene"]))
+        end = list(spans.values())[n + 1] if n + 1 < len(spans) else info.duration - 4
+        assert spans[str(cue["scene"])] + 0.2 <= cue["start"] < cue["end"] <= end
+    assert seconds == pytest.approx([c["start"] for c in cut.payload["cues"]], abs=0.002)
     assert "Ada" in srt
 
 
@@ -65,7 +76,7 @@ def test_export_presets_give_the_right_frame(film_copy, preset, aspect, fit, siz
     project = Project.open(film_copy)
     path, cut = export(project, preset=preset, aspect=aspect, fit=fit)
     info = media.probe_video(path)
-    assert (info.width, info.height) == size and abs(info.duration - 15.0) < 0.1
+    assert (info.width, info.height) == size and abs(info.duration - film_seconds(project)) < 0.1
     assert f"{preset}-{aspect.replace(':', 'x')}" in path and cut.payload["settings"]["aspect"] == aspect
 
 
@@ -102,8 +113,8 @@ def test_the_soundtrack_is_mixed_once_per_mix_and_reused_by_exports_that_change_
     _, second = export(project, subtitles="off", aspect="1:1")
     assert first.id != second.id and len(soundtracks()) == 1
     assert second.payload["loudness_in"] == first.payload["loudness_in"] is not None  # measured once, kept
-    path, third = export(project, clip_audio="mute")
-    assert len(soundtracks()) == 2 and third.payload["loudness_in"] is None  # every clip muted: silence
+    path, third = export(project, clip_audio="mute", dialogue=False)
+    assert len(soundtracks()) == 2 and third.payload["loudness_in"] is None  # clips muted, no lines: silence
     with av.open(path) as c:
         assert max(abs(f.to_ndarray()).max() for f in c.decode(audio=0)) < 1e-3
 
@@ -114,7 +125,7 @@ def test_an_animatic_previews_the_film_from_keyframes(film_copy):
     path, cut = export(project, animatic=True)
     assert cut.payload["animatic"] == [1, 2, 3] and "animatic" in path
     assert project.calls.totals()["total"] == calls  # free: no provider call
-    assert abs(media.probe_video(path).duration - 15.0) < 0.1
+    assert abs(media.probe_video(path).duration - film_seconds(project)) < 0.1
 
 
 def test_a_scene_without_a_clip_stands_in_as_an_animatic(film_copy):

@@ -29,7 +29,9 @@ def test_a_film_costs_exactly_the_calls_it_needs(fake, tmp_path, faces):
     assert job["status"] == "succeeded", job["message"]
     assert kinds(fake) == {"chat": 1, "check": 8, "image": 5, "video": 3}
     st = status(project)
-    assert st["calls"]["total"] == 17
+    plan = story_of(project.takes.head("story"))
+    assert fake.count("tts") == sum(len(s.lines) for s in plan.scenes) > 0  # one request per spoken line
+    assert st["calls"]["total"] == 17 + fake.count("tts")
     rows = project.calls.recent(100)
     ops = sorted(r["operation"] for r in rows)
     assert ops.count("make_sheet") == 2 and ops.count("compose_keyframe") == 3 and ops.count("animate_clip") == 3
@@ -38,7 +40,8 @@ def test_a_film_costs_exactly_the_calls_it_needs(fake, tmp_path, faces):
     images = 2 * (0.02 + 0.02) + sum(0.02 + 0.02 * r for r in refs)  # sheets stylize one photo each
     videos = sum(s.duration_seconds for s in plan.scenes) * 0.05
     chat = sum(r["cost_usd"] for r in rows if r["operation"] in ("plan_story", "check"))
-    assert st["calls"]["cost_usd"] == pytest.approx(images + videos + chat, abs=1e-4)
+    speech = sum(len(r.text) for r in fake.tts_requests) * 4.20 / 1e6
+    assert st["calls"]["cost_usd"] == pytest.approx(images + videos + chat + speech, abs=1e-4)
     assert set(st["costs"]["scenes"]) == {"1", "2", "3"} and st["costs"]["project"] == st["calls"]["cost_usd"]
     # Keyframes are multi-reference edits: scene 2 has both sheets and the previous keyframe.
     kf = [r for r in fake.requests if r.kind == "image"][2:]
@@ -69,7 +72,8 @@ def test_transient_faults_are_retried_until_the_film_is_done(fake, tmp_path, fac
     fake.fail("*", grpc.StatusCode.RESOURCE_EXHAUSTED, rate=0.15, seed=2)
     project, job = film(tmp_path, faces)
     assert job["status"] == "succeeded", job["message"]
-    assert status(project)["calls"]["total"] == 17  # retries are not new calls: one logged call per answer
+    # retries are not new calls: one logged call per answer
+    assert status(project)["calls"]["total"] == 17 + len({(r.text, r.voice_id) for r in fake.tts_requests})
 
 
 def test_a_rejected_key_stops_the_job_with_one_line_that_says_how_to_fix_it(fake, tmp_path, faces):

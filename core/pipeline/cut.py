@@ -11,7 +11,10 @@ animatics for the whole film, so the cut can be watched before video is paid for
 
 Each export is a take of `cut` whose recipe includes its settings, so asking
 for the same export twice reuses it; its file in `exports/` is named for what it
-is (title, branch, preset, aspect, take), with the subtitles as `.srt` beside it.
+is (title, branch, preset, aspect, take), with the subtitles as `.srt` and `.vtt`
+beside it. The lines are voiced first (core.pipeline.voices): each line's take is
+an input of the cut, so a changed line or voice makes the cut stale and re-mixes
+it, and an unchanged one is the same cut. `stems` writes its three sound buses.
 """
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ from core.errors import InputError
 from core.models import Scene
 from core.pipeline.context import Context, StepResult
 from core.pipeline.plan import story_of
+from core.render import film
+from core.render.dialogue import Spoken
 from core.render.film import render
 from core.render.motion import render_move
 from core.render.timeline import ExportSettings
@@ -69,6 +74,56 @@ def animatic(project: Project, keyframe: Take, scene: Scene) -> str:
 def assemble_cut(ctx: Context, story: Take, settings: ExportSettings | None = None) -> Take:
     settings = settings or ExportSettings()
     plan = story_of(story)
+    sources, stand_ins = _sources(ctx, plan, settings)
+    if settings.music and not ctx.project.assets.path(settings.music).exists():
+        raise InputError("The music track is missing from the project; upload it again.")
+    from core.pipeline.voices import make_lines
+
+    lines = make_lines(ctx, plan) if settings.dialogue else {}
+    # Each scene's part and its link to the scene before: an edit of a scene or a re-cut makes the cut stale.
+    scene_slots = {f"{kind}/{n}": ctx.project.takes.head(f"{kind}/{n}", ctx.branch) for n in sources
+                   for kind in ("scene", "after")}
+    # ...and on the story itself: a scene added at the end changes no part of the others, but the film.
+    inputs = {t.slot: t.id for t in sources.values()} | {s: t.id for s, t in scene_slots.items() if t} \
+        | {"story": story.id} | {t.slot: t.id for takes in lines.values() for t in takes}
+    recipe = {"step": "cut", "form": NORMAL_FORM, "settings": settings.model_dump(),
+              "sources": [t.asset for t in sources.values()], "animatic": stand_ins,
+              "scenes": [s.model_dump(include={"transition", "transition_seconds", "subtitle", "audio",
+                                               "duration_seconds"}) for s in plan.scenes],
+              "title": plan.title, "characters": [(c.name, c.role) for c in plan.characters],
+              # only when there are lines, so a cut made before lines existed keeps its recipe
+              **({"lines": {str(n): [t.asset for t in takes] for n, takes in lines.items()}} if lines else {}),
+              **({"line_text": [[(l.speaker, l.text) for l in s.lines] for s in plan.scenes]}
+                 if any(s.lines for s in plan.scenes) else {})}
+
+    def make(_variant: int) -> StepResult:
+        clips = _clips(ctx, plan, sources, stand_ins)
+        done = render(ctx.project, scenes=plan.scenes, clips=clips, settings=settings, title=plan.title,
+                      logline=plan.logline, characters=[(c.name, c.role) for c in plan.characters],
+                      palette=plan.palette, lines=spoken(ctx.project, lines), check_cancel=ctx.check_cancel)
+        asset = ctx.project.assets.put_file(done.path, "mp4")
+        srt = ctx.project.assets.put(done.srt.encode(), "srt") if done.srt else None
+        vtt = ctx.project.assets.put(done.vtt.encode(), "vtt") if done.srt else None
+        row = ctx.project.assets.row(asset)
+        cues = [{"slot": c.spoken.slot, "scene": c.scene, "speaker": c.spoken.speaker,
+                 "text": c.spoken.text, "start": round(c.start, 3), "end": round(c.end, 3)} for c in done.cues]
+        notes = [f"{plan.scenes[plan.position(n) - 1].title}: its lines run {over:g} s past the end of scene "
+                 f"{plan.position(n)}; lengthen it on the Shooting page or shorten a line"
+                 for n, over in done.overflow.items()]
+        return StepResult(asset=asset, payload={
+            "title": plan.title, "settings": settings.model_dump(), "name": settings.name(), "parts": done.parts,
+            "duration": row["duration"], "width": row["width"], "height": row["height"], "scenes": len(clips),
+            "animatic": stand_ins, "srt": srt, "vtt": vtt, "loudness_in": done.loudness_in, "cues": cues,
+            "notes": notes, "scene_starts": {str(n): span[0] for n, span in done.timeline.scene_spans.items()}})
+
+    take = ctx.produce("cut", recipe_of=recipe, inputs=inputs, make=make)
+    ctx.job.step_done("Cut assembled" + (f" (animatic for scenes {', '.join(str(plan.position(n)) for n in stand_ins)})"
+                                         if stand_ins and not settings.animatic else ""))
+    return take
+
+
+def _sources(ctx: Context, plan, settings: ExportSettings) -> tuple[dict[int, Take], list[int]]:
+    """Each scene's clip take, or its keyframe where an animatic stands in (the ids of those scenes)."""
     sources: dict[int, Take] = {}
     stand_ins: list[int] = []
     for position, s in enumerate(plan.scenes, start=1):
@@ -80,45 +135,54 @@ def assemble_cut(ctx: Context, story: Take, settings: ExportSettings | None = No
             stand_ins.append(s.scene_id)
             clip = keyframe
         sources[s.scene_id] = clip
-    if settings.music and not ctx.project.assets.path(settings.music).exists():
-        raise InputError("The music track is missing from the project; upload it again.")
-    # Each scene's part and its link to the scene before: an edit of a scene or a re-cut makes the cut stale.
-    scene_slots = {f"{kind}/{n}": ctx.project.takes.head(f"{kind}/{n}", ctx.branch) for n in sources
-                   for kind in ("scene", "after")}
-    # ...and on the story itself: a scene added at the end changes no part of the others, but the film.
-    inputs = {t.slot: t.id for t in sources.values()} | {s: t.id for s, t in scene_slots.items() if t} \
-        | {"story": story.id}
-    recipe = {"step": "cut", "form": NORMAL_FORM, "settings": settings.model_dump(),
-              "sources": [t.asset for t in sources.values()], "animatic": stand_ins,
-              "scenes": [s.model_dump(include={"transition", "transition_seconds", "subtitle", "audio",
-                                               "duration_seconds"}) for s in plan.scenes],
-              "title": plan.title, "characters": [(c.name, c.role) for c in plan.characters]}
+    return sources, stand_ins
 
-    def make(_variant: int) -> StepResult:
-        clips = {}
-        for n, take in sources.items():
-            ctx.check_cancel()
-            if n in stand_ins:
-                clips[n] = animatic(ctx.project, take, plan.scene(n))
-                ctx.job.say(f"Animatic for scene {plan.position(n)}")
-            else:
-                clips[n] = normalized(ctx.project, take.asset)
-        done = render(ctx.project, scenes=plan.scenes, clips=clips, settings=settings, title=plan.title,
-                      logline=plan.logline, characters=[(c.name, c.role) for c in plan.characters],
-                      palette=plan.palette, check_cancel=ctx.check_cancel)
-        asset = ctx.project.assets.put_file(done.path, "mp4")
-        srt = ctx.project.assets.put(done.srt.encode(), "srt") if done.srt else None
-        row = ctx.project.assets.row(asset)
-        return StepResult(asset=asset, payload={
-            "title": plan.title, "settings": settings.model_dump(), "name": settings.name(), "parts": done.parts,
-            "duration": row["duration"], "width": row["width"], "height": row["height"], "scenes": len(clips),
-            "animatic": stand_ins, "srt": srt, "loudness_in": done.loudness_in,
-            "scene_starts": {str(n): span[0] for n, span in done.timeline.scene_spans.items()}})
 
-    take = ctx.produce("cut", recipe_of=recipe, inputs=inputs, make=make)
-    ctx.job.step_done("Cut assembled" + (f" (animatic for scenes {', '.join(str(plan.position(n)) for n in stand_ins)})"
-                                         if stand_ins and not settings.animatic else ""))
-    return take
+def _clips(ctx: Context, plan, sources: dict[int, Take], stand_ins: list[int]) -> dict[int, str]:
+    """The normalized clip (or animatic) asset of each scene."""
+    clips = {}
+    for n, take in sources.items():
+        ctx.check_cancel()
+        if n in stand_ins:
+            clips[n] = animatic(ctx.project, take, plan.scene(n))
+            ctx.job.say(f"Animatic for scene {plan.position(n)}")
+        else:
+            clips[n] = normalized(ctx.project, take.asset)
+    return clips
+
+
+def spoken(project: Project, lines: dict[int, list[Take]]) -> dict[int, list[Spoken]]:
+    """The line takes as the renderer places them: each file with where its words are."""
+    out = {}
+    for n, takes in lines.items():
+        out[n] = [Spoken(slot=t.slot, path=project.assets.path(t.asset), speech_start=t.payload["speech_start"],
+                         speech_end=t.payload["speech_end"], speaker=t.payload["speaker"], text=t.payload["text"])
+                  for t in takes]
+    return out
+
+
+def stems(ctx: Context, story: Take, settings: ExportSettings, folder: Path, name: str) -> list[Path]:
+    """The cut's dialogue, music and effects as WAV files in `folder` (`<name>-dialogue.wav`, ...)."""
+    folder = Path(folder).expanduser().resolve()
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"Cannot write stems to {folder}: it is a file, not a folder.")
+    if not folder.parent.is_dir():
+        raise InputError(f"Cannot write stems to {folder}: the folder {folder.parent} does not exist.")
+    plan = story_of(story)
+    from core.pipeline.voices import make_lines
+
+    lines = make_lines(ctx, plan) if settings.dialogue else {}
+    clips = _clips(ctx, plan, *_sources(ctx, plan, settings))
+    ctx.job.say("Writing the stems")
+    made = film.stems(ctx.project, scenes=plan.scenes, clips=clips, settings=settings,
+                      lines=spoken(ctx.project, lines))
+    folder.mkdir(exist_ok=True)
+    out = []
+    for stem, asset in made.items():
+        dst = folder / f"{name}-{stem}.wav"
+        _place(ctx.project.assets.path(asset), dst)
+        out.append(dst)
+    return out
 
 
 def export_path(project: Project, take: Take, branch: str) -> Path:
@@ -137,9 +201,10 @@ def export_cut(project: Project, take: Take, *, branch: str, out: Path | None = 
     if not dst.parent.is_dir():
         raise InputError(f"Cannot export to {dst}: the folder {dst.parent} does not exist.")
     _place(src, dst)
-    srt = (take.payload or {}).get("srt")
-    if srt:
-        _place(project.assets.path(srt), dst.with_suffix(".srt"))
+    for kind in ("srt", "vtt"):
+        sub = (take.payload or {}).get(kind)
+        if sub:
+            _place(project.assets.path(sub), dst.with_suffix(f".{kind}"))
     return dst
 
 

@@ -19,11 +19,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.errors import InputError
-from core.models import Scene, StoryPlan
+from core.models import NARRATOR, VOICES, Line, Scene, StoryPlan
 from core.pipeline.context import Context
 from core.pipeline.parts import part_moves, sync_parts
 from core.pipeline.plan import checked_plan, story_of
-from core.pipeline.plan_checks import remaining
+from core.pipeline.plan_checks import fit_lines, remaining
+from core.pipeline.voice_cast import choose_voices
 from core.providers.base import RefineRequest
 from core.store import Project, Take
 
@@ -73,9 +74,61 @@ def edit_story(project: Project, changes: dict[str, Any], *, branch: str | None 
         if unknown:
             raise InputError(f"Scene {plan.position(s.scene_id)} lists {', '.join(unknown)}, who is not a character "
                              "of the story.")
+        for i, line in enumerate(s.lines, start=1):
+            if line.speaker != NARRATOR and line.speaker not in s.characters_present:
+                raise InputError(f"Line {i} of scene {plan.position(s.scene_id)} is spoken by {line.speaker}, who is "
+                                 f"not in the scene; add them to the scene or give the line to the {NARRATOR}.")
+    plan = _long_enough(plan, story_of(old))
     if plan == story_of(old):
         return old
     return _commit(project, old, plan, origin="edited", note=note, branch=branch)
+
+
+def _long_enough(plan: StoryPlan, before: StoryPlan) -> StoryPlan:
+    """A scene whose lines were changed lasts at least as long as they need (up to one clip's 15 s)."""
+    old = {s.scene_id: s.lines for s in before.scenes}
+    scenes = []
+    for n, s in enumerate(plan.scenes, start=1):
+        if s.lines != old.get(s.scene_id):
+            s = s.model_copy(update={"duration_seconds": fit_lines(n, s.duration_seconds, s.lines, [])})
+        scenes.append(s)
+    return plan.model_copy(update={"scenes": scenes})
+
+
+def set_voice(project: Project, speaker: str, voice: str, *, branch: str | None = None) -> Take:
+    """Give a character (or the narrator) another voice: only that speaker's lines need voicing again."""
+    plan = story_of(_head_story(project, branch))
+    names = [c.name for c in plan.characters]
+    if speaker != NARRATOR and speaker not in names:
+        raise InputError(f"{speaker} is not a character of the story; the speakers are "
+                         f"{', '.join([*names, NARRATOR])}.")
+    if voice not in VOICES:
+        raise InputError(f"Voice {voice!r} is not one of {', '.join(VOICES)}.")
+    voices = {**choose_voices(plan), speaker: voice}
+    return edit_story(project, {"voices": voices}, branch=branch, note=f"{speaker} speaks as {voice}")
+
+
+def edit_lines(project: Project, scene_id: int, lines: list[dict[str, Any]], *,
+               branch: str | None = None) -> Take:
+    """The lines of one scene (by id) as edited: rows of speaker, text, delivery; empty rows are dropped."""
+    plan = story_of(_head_story(project, branch))
+    try:
+        scene = plan.scene(scene_id)
+    except KeyError:
+        raise InputError(f"Scene id {scene_id} is not in the story.") from None
+    rows = [r for r in lines if " ".join(str(r.get("text") or "").split())]
+    try:
+        parsed = [Line.model_validate({"speaker": r.get("speaker") or NARRATOR, "text": r.get("text"),
+                                       "delivery": r.get("delivery") or ""}) for r in rows]
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise InputError(f"A line of scene {plan.position(scene_id)} is not valid at "
+                         f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}.") from None
+    scenes = [s.model_dump() if s.scene_id != scene_id else {**scene.model_dump(),
+                                                             "lines": [x.model_dump() for x in parsed]}
+              for s in plan.scenes]
+    return edit_story(project, {"scenes": scenes}, branch=branch,
+                      note=f"lines of scene {plan.position(scene_id)} edited")
 
 
 def first_free_scene_id(project: Project, plan: StoryPlan) -> int:
@@ -140,7 +193,7 @@ def refine_story(ctx: Context, instruction: str) -> Take:
 
     checked, cost, asks = checked_plan(ask, prompt, scenes=None, aspect_ratio=plan.aspect_ratio, style=plan.style,
                                        what="refined story", ids_from=first_free_scene_id(ctx.project, plan),
-                                       known_ids={s.scene_id for s in plan.scenes})
+                                       known_ids={s.scene_id for s in plan.scenes}, voices=plan.voices)
     ctx.job.step_done(f"Refined: {instruction}")
     kept = checked.plan.model_copy(update={"style_lock": plan.style_lock})  # a planner does not hold the lock
     return _commit(ctx.project, old, kept, origin="generated", note=instruction, branch=ctx.branch,

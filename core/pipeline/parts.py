@@ -8,6 +8,9 @@ takes record those as their inputs. Editing scene 2's action then moves only
 
 A scene's own motion (`motion`, `clip_camera`) is a part of its own, `motion/<id>`,
 read by the clip alone: changing how a clip moves makes only that clip stale.
+Its lines are one too, `lines/<id>` (read by the voices and the cut), and so is
+each character's voice, `voice/<name>` (the narrator's is `voice/Narrator`):
+rewording a line or changing a voice remakes speech, never a picture.
 
 Scenes are addressed by their stable id, never by their position, so a re-cut
 (insert, move, remove) leaves every scene's `scene/<id>` part, keyframe and clip
@@ -22,6 +25,7 @@ recipe), so re-syncing an unchanged story moves nothing and writes nothing.
 from __future__ import annotations
 
 from core.models import StoryPlan
+from core.pipeline.voice_cast import choose_voices
 from core.store import Project, Take
 from core.store.calls import recipe_hash
 
@@ -35,15 +39,18 @@ def parts_of(plan: StoryPlan) -> dict[str, dict]:
         parts[f"character/{c.name}"] = c.model_dump()
     before = None
     for s in plan.scenes:
-        parts[f"scene/{s.scene_id}"] = s.model_dump(exclude=set(MOTION_FIELDS))
+        parts[f"scene/{s.scene_id}"] = s.model_dump(exclude={*MOTION_FIELDS, "lines"})
         parts[f"after/{s.scene_id}"] = {"after": before}
         parts[f"motion/{s.scene_id}"] = s.model_dump(include=set(MOTION_FIELDS))
+        parts[f"lines/{s.scene_id}"] = {"lines": [line.model_dump() for line in s.lines]}
         before = s.scene_id
+    for name, voice in choose_voices(plan).items():
+        parts[f"voice/{name}"] = {"voice": voice}
     return parts
 
 
 MOTION_FIELDS = ("motion", "clip_camera")  # the clip's alone: a motion edit leaves the keyframe as it is
-PART_KINDS = ("character/", "scene/", "after/", "motion/")
+PART_KINDS = ("character/", "scene/", "after/", "motion/", "lines/", "voice/")
 
 
 def is_part(slot: str) -> bool:
@@ -147,6 +154,26 @@ def chain_part(project: Project, scene_id: int, branch: str | None = None) -> Ta
     """The head of `after/<id>`: which scene comes before this one. A project made before scenes had these links
     gets them here, from its story (the in-place migration: nothing else about the project changes)."""
     return _synced_part(project, f"after/{scene_id}", scene_id, branch)
+
+
+def lines_part(project: Project, scene_id: int, branch: str | None = None) -> Take:
+    """The head of `lines/<id>`: the scene's lines (made on first use in a project planned before lines)."""
+    return _synced_part(project, f"lines/{scene_id}", scene_id, branch)
+
+
+def voice_part(project: Project, speaker: str, branch: str | None = None) -> Take:
+    """The head of `voice/<speaker>` (made on first use in a project planned before voices)."""
+    slot = f"voice/{speaker}"
+    take = project.takes.head(slot, branch)
+    if take is None:
+        story = project.takes.head("story", branch)
+        if story is not None:
+            sync_parts(project, story, branch=branch)
+            take = project.takes.head(slot, branch)
+    if take is None:
+        from core.errors import InputError
+        raise InputError(f"{speaker} is not in the story's cast; check the lines of the scene.")
+    return take
 
 
 def motion_part(project: Project, scene_id: int, branch: str | None = None) -> Take:

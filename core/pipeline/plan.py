@@ -121,7 +121,8 @@ def plan_story(ctx: Context, concept: str, *, scenes: int | None = None, style: 
 
 def checked_plan(ask: Callable[[str, bool], tuple[PlanDraft, float]], prompt: str, *, scenes: int | None,
                  aspect_ratio: str | None, style: str | None, what: str,
-                 ids_from: int | None = None, known_ids: set[int] | None = None) -> tuple[PlanCheck, float, int]:
+                 ids_from: int | None = None, known_ids: set[int] | None = None,
+                 voices: dict[str, str] | None = None) -> tuple[PlanCheck, float, int]:
     """Ask for a plan, check it, and ask once more with the list of problems if it has any.
 
     `ask(prompt, again)` makes the (logged) provider call. Returns the check of the answer that is used (the
@@ -134,7 +135,7 @@ def checked_plan(ask: Callable[[str, bool], tuple[PlanDraft, float]], prompt: st
             return None, None, err.cost_usd, f"The answer was not JSON in the plan's shape ({err.detail[:200]})"
         draft = PlanDraft.of(draft)
         return (check_plan(draft, scenes=scenes, aspect_ratio=aspect_ratio, style=style, ids_from=ids_from,
-                           known_ids=known_ids), draft, cost, None)
+                           known_ids=known_ids, voices=voices), draft, cost, None)
 
     first, draft, cost, bad = one(prompt, False)
     problems = [bad] if bad else first.problems

@@ -25,11 +25,14 @@ name ("Sam" for "Samantha") — only when exactly one character fits.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
-from core.models import (ASPECT_RATIOS, CLIP_AUDIO, MAX_PRESENT, MAX_SCENES, MAX_SECONDS, MIN_DESCRIPTION_WORDS,
-                         MIN_SECONDS, TRANSITIONS, Character, PlanDraft, Scene, StoryPlan)
+from core.models import (ASPECT_RATIOS, CLIP_AUDIO, DELIVERIES, MAX_LINE_CHARS, MAX_LINES, MAX_PRESENT, MAX_SCENES,
+                         MAX_SECONDS, MIN_DESCRIPTION_WORDS, MIN_SECONDS, NARRATOR, TRANSITIONS, Character, Line,
+                         PlanDraft, Scene, StoryPlan, lines_seconds)
+from core.pipeline.voice_cast import choose_voices
 
 DEFAULT_STYLE = "storybook illustration, soft painterly light"
 DEFAULT_PALETTE = ["#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51"]
@@ -131,14 +134,84 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+_NARRATION = {"", "narrator", "narration", "voice over", "voiceover", "vo", "v o", "storyteller", "off screen"}
+_DELIVERY_WORDS = {"whispered": "whisper", "whispering": "whisper", "whispers": "whisper", "shouted": "shout",
+                   "shouting": "shout", "shouts": "shout", "yell": "shout", "yelled": "shout", "loud": "shout",
+                   "softly": "soft", "quiet": "soft", "quietly": "soft", "gentle": "soft", "slowly": "slow",
+                   "quickly": "fast", "rapid": "fast", "laughing": "laugh", "laughs": "laugh", "chuckle": "laugh",
+                   "sighing": "sigh", "sighs": "sigh", "paused": "pause", "beat": "pause", "normal": "",
+                   "neutral": "", "none": "", "calm": ""}
+
+
+def _delivery(written: str) -> str | None:
+    """A delivery as a model may write it ("Whispering", "[laugh]"); None when it is none of the known ones."""
+    word = " ".join(_words(written))
+    if word in DELIVERIES:
+        return word
+    return _DELIVERY_WORDS.get(word)
+
+
+def _cut_text(text: str, limit: int) -> str:
+    """At most `limit` characters, ending at a sentence or a word when one is near."""
+    cut = text[:limit]
+    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
+    return cut[:end + 1] if end > limit // 2 else cut.rsplit(" ", 1)[0]
+
+
+def _lines(n: int, scene, present: list[str], cast: "Cast", found: list[Finding]) -> list[Line]:
+    """A scene's lines: each speaker a character of the scene or the narrator (a character of the cast who speaks
+    in a scene they are not in joins it while there is room), a known delivery, a text of a sensible length."""
+    drafts = [d for d in scene.lines if " ".join(d.text.split())]
+    if len(drafts) < len(scene.lines):
+        found.append(Finding(f"Scene {n} has a line with no words", "left out", ask=False))
+    if len(drafts) > MAX_LINES:
+        found.append(Finding(f"Scene {n} has {len(drafts)} lines ({MAX_LINES} at most)", f"kept the first {MAX_LINES}"))
+        drafts = drafts[:MAX_LINES]
+    out: list[Line] = []
+    for d in drafts:
+        text = " ".join(d.text.split())
+        written = " ".join(d.speaker.split())
+        if " ".join(_words(written)) in _NARRATION:
+            speaker = NARRATOR
+        else:
+            speaker = cast.resolve(written)
+            if speaker is None:
+                found.append(Finding(f"Scene {n} has a line by {written!r}, who is not in the cast",
+                                     "given to the narrator"))
+                speaker = NARRATOR
+            elif speaker not in present:
+                if len(present) < MAX_PRESENT:
+                    present.append(speaker)
+                    found.append(Finding(f"Scene {n} has a line by {speaker}, who is not in the scene",
+                                         f"{speaker} added to the scene"))
+                else:
+                    found.append(Finding(f"Scene {n} has a line by {speaker}, who is not in the scene (which is "
+                                         "full)", "given to the narrator"))
+                    speaker = NARRATOR
+            elif speaker != written:
+                found.append(Finding(f"Scene {n} has a line by {written!r}", f"read as {speaker}", ask=False))
+        delivery = _delivery(d.delivery)
+        if delivery is None:
+            found.append(Finding(f"Scene {n} asks for the delivery {d.delivery!r} (one of "
+                                 f"{', '.join(x for x in DELIVERIES if x)})", "spoken plainly", ask=False))
+            delivery = ""
+        if len(text) > MAX_LINE_CHARS:
+            found.append(Finding(f"A line of scene {n} has {len(text)} characters ({MAX_LINE_CHARS} at most)",
+                                 "cut short"))
+            text = _cut_text(text, MAX_LINE_CHARS)
+        out.append(Line(speaker=speaker, text=text, delivery=delivery))
+    return out
+
+
 def check_plan(draft: PlanDraft, *, scenes: int | None = None, aspect_ratio: str | None = None,
-               style: str | None = None, ids_from: int | None = None, known_ids: set[int] | None = None) -> PlanCheck:
+               style: str | None = None, ids_from: int | None = None, known_ids: set[int] | None = None,
+               voices: dict[str, str] | None = None) -> PlanCheck:
     """Check `draft` against what was asked (`scenes`, `aspect_ratio`, `style`) and repair it into a StoryPlan.
 
     A fresh plan numbers its scenes 1 to N. A revision of an existing plan (`ids_from`: the first id no scene of
     the project has had) keeps each scene's stable id, so its takes stay with it; only an id that is missing or
     repeated, or that belonged to a scene no longer in the film (`known_ids`: the plan's current ids), is
-    replaced by a new one."""
+    replaced by a new one. `voices`: the voices the characters already have (a revision keeps them)."""
     found: list[Finding] = []
 
     # -- characters -------------------------------------------------------------------------------------------
@@ -210,11 +283,16 @@ def check_plan(draft: PlanDraft, *, scenes: int | None = None, aspect_ratio: str
             found.append(Finding(f"Scene {n} has {len(present)} characters ({MAX_PRESENT} at most, one reference "
                                  "image each)", f"kept {_and(present[:MAX_PRESENT])}"))
             present = present[:MAX_PRESENT]
+        lines = _lines(n, s, present, cast, found)
+        if not lines and " ".join(s.subtitle.split()):  # a scene's subtitle becomes its narration
+            lines = [Line(speaker=NARRATOR, text=_cut_text(" ".join(s.subtitle.split()), MAX_LINE_CHARS)
+                          if len(" ".join(s.subtitle.split())) > MAX_LINE_CHARS else " ".join(s.subtitle.split()))]
         seconds = s.duration_seconds
         whole = int(round(min(max(seconds, MIN_SECONDS), MAX_SECONDS)))
         if not MIN_SECONDS <= seconds <= MAX_SECONDS:
             found.append(Finding(f"Scene {n} lasts {seconds:g} s ({MIN_SECONDS} to {MAX_SECONDS} s a clip)",
                                  f"set to {whole} s"))
+        whole = fit_lines(n, whole, lines, found)
         transition = s.transition.strip().lower()
         if transition not in TRANSITIONS:
             found.append(Finding(f"Scene {n} asks for the transition {s.transition!r} (one of "
@@ -229,7 +307,8 @@ def check_plan(draft: PlanDraft, *, scenes: int | None = None, aspect_ratio: str
             setting=" ".join(s.setting.split()) or (scene_list[-1].setting if scene_list else title),
             camera=" ".join(s.camera.split()).lower() or "static", mood=" ".join(s.mood.split()),
             action=" ".join(s.action.split()), duration_seconds=whole, transition=transition,
-            transition_seconds=fade, subtitle=" ".join(s.subtitle.split()), audio=audio))
+            transition_seconds=fade, subtitle="" if lines else " ".join(s.subtitle.split()), lines=lines,
+            audio=audio))
 
     # -- the look ---------------------------------------------------------------------------------------------
     wanted_ratio = aspect_ratio or "16:9"
@@ -256,7 +335,23 @@ def check_plan(draft: PlanDraft, *, scenes: int | None = None, aspect_ratio: str
     plan = StoryPlan(title=" ".join(draft.title.split()) or "Untitled", logline=" ".join(draft.logline.split()),
                      style=" ".join(draft.style.split()) or style or DEFAULT_STYLE, aspect_ratio=ratio,
                      palette=palette, characters=characters, scenes=scene_list)
+    plan.voices = choose_voices(plan, keep=voices)
     return PlanCheck(plan=plan, findings=found)
+
+
+def fit_lines(n: int, seconds: int, lines: list[Line], found: list[Finding]) -> int:
+    """A scene's length, raised to what its lines need; one that cannot fit in one clip is kept at the most a
+    clip holds, and the finding says to split it."""
+    need = math.ceil(lines_seconds(lines) - 0.05)
+    if need <= seconds:
+        return seconds
+    if need <= MAX_SECONDS:
+        found.append(Finding(f"Scene {n}'s lines need about {need} s and it lasted {seconds} s",
+                             f"lengthened to {need} s", ask=False))
+        return need
+    found.append(Finding(f"Scene {n}'s lines need about {need} s, more than the {MAX_SECONDS} s one clip holds",
+                         f"kept at {MAX_SECONDS} s; split the scene (`scene split`) or shorten its lines"))
+    return MAX_SECONDS
 
 
 def _hex(value: str) -> str:
@@ -265,9 +360,10 @@ def _hex(value: str) -> str:
 
 
 def remaining(plan: StoryPlan) -> list[str]:
-    """The notes a valid plan still earns (a hand edit's plan: descriptions under 80 words)."""
+    """The notes a valid plan still earns (a hand edit's plan: descriptions under 80 words, lines that need more
+    than one clip's length)."""
     checked = check_plan(PlanDraft.of(plan), aspect_ratio=plan.aspect_ratio, ids_from=plan.next_scene_id())
-    return [f.note for f in checked.findings if f.repair.startswith("kept as written")]
+    return [f.note for f in checked.findings if f.repair.startswith("kept as written") or "split the scene" in f.repair]
 
 
 def reask_prompt(prompt: str, draft: PlanDraft, problems: list[str]) -> str:

@@ -82,3 +82,19 @@ def _with_fix(text: str, fix: list[str] | None) -> str:
     if not fix:
         return text
     return f"{text} Fix these problems from the last attempt: {'; '.join(fix)}."
+
+
+# A line's delivery as xAI's speech tags: wrapping tags for a way of speaking, inline ones for a sound or a beat.
+WRAPPING_TAGS = {"whisper": "whisper", "shout": "loud", "soft": "soft", "slow": "slow", "fast": "fast"}
+INLINE_TAGS = {"laugh": "[laugh]", "sigh": "[sigh]", "pause": "[pause]"}
+
+
+def speech_prompt(text: str, delivery: str = "") -> str:
+    """What a text-to-speech call is sent for one line: its words with the delivery as a speech tag."""
+    text = " ".join(text.split())
+    if delivery in WRAPPING_TAGS:
+        tag = WRAPPING_TAGS[delivery]
+        return f"<{tag}>{text}</{tag}>"
+    if delivery in INLINE_TAGS:
+        return f"{INLINE_TAGS[delivery]} {text}"
+    return text

@@ -166,11 +166,20 @@ def export_settings(project, overrides: dict | None = None) -> ExportSettings:
         raise InputError(f"Export setting {'.'.join(map(str, first['loc']))} is not valid: {first['msg']}.") from None
 
 
-def export(ctx: Context, out: str | None = None, settings: dict | None = None) -> dict:
-    """Export the current cut with these settings, rendering it first unless an identical export exists."""
+def export(ctx: Context, out: str | None = None, settings: dict | None = None, stems: str | None = None) -> dict:
+    """Export the current cut with these settings, rendering it first unless an identical export exists;
+    `stems`: a folder for the dialogue, music and effects as WAV files, named like the MP4."""
+    from core.pipeline.cut import stems as write_stems
+
     story = current_story(ctx)
-    ctx.job.plan_units(1)
-    return _cut_and_export(ctx, story, export_settings(ctx.project, settings), out=Path(out) if out else None)
+    chosen = export_settings(ctx.project, settings)
+    ctx.job.plan_units(2 if stems else 1)
+    done = _cut_and_export(ctx, story, chosen, out=Path(out) if out else None)
+    if stems:
+        paths = write_stems(ctx, story, chosen, Path(stems), Path(done["path"]).stem)
+        ctx.job.step_done(f"{len(paths)} stems written")
+        done["stems"] = [str(p) for p in paths]
+    return done
 
 
 def _cut_and_export(ctx: Context, story: Take, settings: ExportSettings, out: Path | None = None) -> dict:

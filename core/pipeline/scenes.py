@@ -12,6 +12,7 @@ Positions here are 1-based, as people count them; `after=0` inserts at the start
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from core.errors import InputError
@@ -89,6 +90,31 @@ def duplicate_scene(project: Project, position: int, *, branch: str | None = Non
     copy = source.model_copy(update={"scene_id": first_free_scene_id(project, story_of(story))})
     scenes.insert(position, copy)
     return _commit(project, scenes, f"duplicated scene {position}", branch)
+
+
+def split_scene(project: Project, position: int, *, branch: str | None = None) -> Take:
+    """Two scenes from one whose lines do not fit in a clip: the first half of the lines stays, the rest go to a
+    copy right after it (same setting, characters and shot), each lasting what its lines need."""
+    from core.models import MAX_SECONDS, lines_seconds
+
+    story, scenes = _positions(project, branch)
+    _check(position, scenes, what="Scene")
+    _room(scenes)
+    source = scenes[position - 1]
+    if len(source.lines) < 2:
+        raise InputError(f"Scene {position} has {len(source.lines)} line{'s' * (len(source.lines) != 1)}; "
+                         "a scene is split between its lines, so it needs two or more.")
+    # the split that leaves the two halves closest in length
+    cut = min(range(1, len(source.lines)),
+              key=lambda k: abs(lines_seconds(source.lines[:k]) - lines_seconds(source.lines[k:])))
+    first, rest = source.lines[:cut], source.lines[cut:]
+    seconds = lambda lines: max(3, min(MAX_SECONDS, math.ceil(lines_seconds(lines))))  # noqa: E731
+    scenes[position - 1] = source.model_copy(update={"lines": first, "duration_seconds": seconds(first)})
+    copy = source.model_copy(update={"scene_id": first_free_scene_id(project, story_of(story)), "lines": rest,
+                                     "duration_seconds": seconds(rest), "transition": "cut",
+                                     "title": f"{source.title} (continued)"})
+    scenes.insert(position, copy)
+    return _commit(project, scenes, f"split scene {position} between lines {cut} and {cut + 1}", branch)
 
 
 def set_motion(project: Project, position: int, *, motion: str | None = None, camera: str | None = None,

@@ -25,6 +25,7 @@ def planned_slots(project: Project, branch: str) -> list[str]:
         slots += [f"sheet/{c.name}" for c in plan.characters]
         slots += [f"keyframe/{s.scene_id}" for s in plan.scenes]
         slots += [f"clip/{s.scene_id}" for s in plan.scenes]
+        slots += [f"line/{s.scene_id}/{n}" for s in plan.scenes for n in range(1, len(s.lines) + 1)]
         slots += ["script", "cut"]
     extra = sorted(s for s in heads if s not in slots)  # e.g. the sheet of a character edited out of the story
     return slots + extra
@@ -71,8 +72,14 @@ def status(project: Project, branch: str | None = None) -> dict:
         # What the plan check repaired or kept in the story (and the planner was asked again about), one line each.
         "plan_notes": list((story.payload or {}).get("notes", [])) if story else [],
         # The film's order: position (what --scene counts) -> the scene's stable id (what its slots are named by).
-        "scenes": [{"position": i, "id": s.scene_id, "title": s.title}
+        "scenes": [{"position": i, "id": s.scene_id, "title": s.title, "seconds": s.duration_seconds,
+                    "lines": [line.model_dump() for line in s.lines]}
                    for i, s in enumerate(story_of(story).scenes, start=1)] if story else [],
+        # Who speaks with which voice (each a part, `voice/<name>`), and where each line sits in the current cut.
+        "voices": {slot.split("/", 1)[1]: t.payload["voice"] for slot, t in heads.items()
+                   if slot.startswith("voice/")},
+        "cues": list((heads["cut"].payload or {}).get("cues", [])) if "cut" in heads else [],
+        "cut_notes": list((heads["cut"].payload or {}).get("notes", [])) if "cut" in heads else [],
         "slots": slots,
         "calls": {**project.calls.totals(), "by_slot": by_slot},
         "tags": {str(t): v for t, v in tags.items()},  # every tagged take of the project, head or not

@@ -90,9 +90,42 @@ def keyframe(ctx: Context, scene: int, regenerate: bool = False) -> dict:
     return {"keyframe": make_keyframe(ctx, scene, regenerate=regenerate).id}
 
 
+def line(ctx: Context, scene: int, line: int, regenerate: bool = True) -> dict:
+    """A new take of one spoken line (scene by id, line from 1), then the cut with it."""
+    from core.pipeline.voices import make_line
+
+    story = run.current_story(ctx)
+    ctx.job.plan_units(2)
+    take = make_line(ctx, scene, line, regenerate=regenerate)
+    ctx.job.step_done(f"Line {line} voiced")
+    return {"line": take.id, **run._cut_and_export(ctx, story, run.export_settings(ctx.project))}
+
+
+def lines(ctx: Context) -> dict:
+    """Every line voiced (what is unchanged is found again, free), then the cut with them."""
+    story = run.current_story(ctx)
+    ctx.job.plan_units(2)
+    from core.pipeline.voices import make_lines
+
+    made = make_lines(ctx, story_of(story))
+    ctx.job.step_done("Lines voiced")
+    return {"lines": {t.slot: t.id for takes in made.values() for t in takes},
+            **run._cut_and_export(ctx, story, run.export_settings(ctx.project))}
+
+
+def voice_preview(ctx: Context, speaker: str, voice: str) -> dict:
+    """A sample of how `speaker` would sound in `voice` (a logged call; the same sample again is free)."""
+    from core.pipeline.voices import preview_voice
+
+    ctx.job.plan_units(1)
+    asset = preview_voice(ctx, speaker, voice)
+    ctx.job.step_done(f"{speaker} as {voice}")
+    return {"asset": asset}
+
+
 KINDS: dict[str, Callable[..., dict]] = {
     "plan": plan, "refine": refine, "sheets": sheets, "keyframe": keyframe, "edit": edit, "fix": fix, "clip": clip,
     "make": run.run_film, "regenerate": run.regenerate_scene, "regenerate_stale": run.regenerate_stale,
-    "export": run.export,
+    "export": run.export, "line": line, "lines": lines, "voice_preview": voice_preview,
     **lab.JOB_KINDS,  # upscale, interpolate, blend
 }

@@ -109,6 +109,21 @@ class ClipRequest:
     ticket: Ticket | None = field(default=None, compare=False)  # set by Context.call(deferred=True)
 
 
+@dataclass(frozen=True)
+class SpeechRequest:
+    """One spoken line. `text` is the words alone; `prompt` is what a provider that reads speech tags is sent
+    (the words with the delivery as xAI's tags, e.g. "<whisper>Come closer.</whisper>"), and what the call log
+    records. `voice` is one of core.models.VOICES."""
+
+    text: str
+    voice: str
+    prompt: str
+    delivery: str = ""
+    speaker: str = ""                # who says it, for messages ("Ada's line 2 in scene 3")
+    language: str = "en"
+    variant: int = 0
+
+
 class Provider(Protocol):
     """Abilities are declared class attributes, read without probing for methods."""
 
@@ -131,6 +146,8 @@ class Provider(Protocol):
     def check(self, req: CheckRequest) -> tuple[CheckResult, float]: ...
     def compose_keyframe(self, req: KeyframeRequest) -> Media: ...
     def animate_clip(self, req: ClipRequest) -> Media: ...
+    # One line of dialogue as audio (Media.ext "wav" or "mp3"); the cost is by the characters sent.
+    def speak(self, req: SpeechRequest) -> Media: ...
     # Only where can_edit: a still changed as the instruction says (InputError when it cannot be done).
     def edit_image(self, req: EditRequest) -> Media: ...
     # Only where can_blend: the media lab's blend of two characters.

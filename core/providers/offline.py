@@ -5,7 +5,8 @@ tests and benchmarks run on, so it does every operation for real: a plan from
 the concept's words (offline_plan), sheets stylized from the uploaded photo or
 drawn, keyframes composed from the sheets over a drawn setting (offline_art),
 clips animated from the keyframe by a camera move rendered frame by frame, and
-consistency checks computed from image similarity. Same request, same bytes:
+consistency checks computed from image similarity, and speech from a packaged
+Piper voice (offline_voice). Same request, same bytes:
 every random choice is seeded from the request's prompt and variant.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ from core.providers import offline_art as art
 from core.providers import register
 from core.errors import InputError
 from core.providers.base import (CheckRequest, ClipRequest, EditRequest, KeyframeRequest, PlanRequest, RefineRequest,
-                                 SheetRequest)
+                                 SheetRequest, SpeechRequest)
 from core.providers.offline_plan import plan_offline
 from core.providers.offline_refine import refine_offline
 from core.render.motion import render_move
@@ -44,7 +45,7 @@ class OfflineProvider:
 
     def __init__(self, **_options):  # model overrides do not apply: the offline models are built in
         self.models = {"plan": "offline-planner-1", "image": "offline-art-1", "check": "offline-similarity-1",
-                       "video": "offline-camera-1"}
+                       "video": "offline-camera-1", "voice": "offline-voice-1"}
 
     def estimate(self, operation: str, params: dict, n_inputs: int) -> float:
         return 0.0  # free
@@ -127,6 +128,11 @@ class OfflineProvider:
         data = render_move(art.load_image(req.keyframe), req.camera, req.duration, mood=req.mood, seed=seed,
                            amount=1.0 / req.attempt)  # a drift correction asks for a smaller move
         return Media(data=data, ext="mp4", prompt=req.prompt)
+
+    def speak(self, req: SpeechRequest) -> Media:
+        from core.providers.offline_voice import speak
+
+        return Media(data=speak(req.text, req.voice, req.delivery, variant=req.variant), ext="wav", prompt=req.prompt)
 
     def edit_image(self, req: EditRequest) -> Media:
         from core.providers.offline_edit import CannotEdit, edit

@@ -11,10 +11,12 @@ by a seeded RNG so the same concept always gives the same plan and a
 """
 from __future__ import annotations
 
+import math
 import random
 import re
 
-from core.models import MAX_SCENES, MIN_DESCRIPTION_WORDS, Character, Scene, StoryPlan
+from core.models import (MAX_SCENES, MAX_SECONDS, MIN_DESCRIPTION_WORDS, NARRATOR, Character, Line, Scene, StoryPlan,
+                         lines_seconds)
 
 CHARACTER_NOUNS = {
     # animals and creatures
@@ -63,6 +65,17 @@ BEATS = [  # (title template, description template, mood, action template)
     ("Homecoming", "Calm returns to {place_short}; {a} and {b} share a quiet moment.", "warm",
      "{a} and {b} pause and watch the light change"),
 ]
+# What each beat's characters say: (speaker, text, delivery); "N" is the narrator, "A" and "B" the two leads.
+# Short on purpose: a scene lasts what its lines need, and an offline film stays a few seconds a scene.
+DIALOGUE = {
+    "Arrival": [("N", "{action}", ""), ("A", "So this is {place_short}.", "")],
+    "The Meeting": [("A", "Hello. Who are you?", ""), ("B", "Someone who knows the way.", "")],
+    "Trouble": [("B", "Help! I'm slipping!", "shout"), ("A", "Hold on. I've got you.", "")],
+    "Together": [("A", "On three. Together.", ""), ("B", "Together, then.", "laugh")],
+    "Homecoming": [("B", "Thank you for staying.", "soft"), ("A", "Always.", ""),
+                   ("N", "And the light turned gold over {place_short}.", "")],
+    "Detour": [("A", "This way. Trust me.", ""), ("B", "You said that last time.", "laugh")],
+}
 EYES = ["amber", "hazel", "deep brown", "grey-green", "bright blue", "dark", "golden", "sea-green"]
 TEXTURES = ["soft", "tousled", "sleek", "curly", "wind-swept", "neatly kept", "shaggy", "glossy"]
 GARMENTS = ["a patched wool coat", "a short cape", "a knitted scarf", "a canvas satchel", "a leather vest",
@@ -233,12 +246,16 @@ def plan_offline(concept: str, labels: list[str], scenes: int | None, style: str
         present = [a] if i == 1 or len(names) == 1 else names[:3]
         fmt = {"a": a, "b": b, "place": _title_case(place).capitalize() if False else f"The {place}",
                "place_short": f"the {place.split()[-1]}"}
+        who = {"N": NARRATOR, "A": a, "B": b if b in present else a}
+        lines = [Line(speaker=who[k], text=text.format(**fmt, action=_sentence(action.format(**fmt))),
+                      delivery=how) for k, text, how in DIALOGUE.get(title, DIALOGUE["Detour"])]
         scene_list.append(Scene(
             scene_id=i, title=title, description=desc.format(**fmt), characters_present=present,
             setting=f"{place}, {_time_of_day(i, n_scenes, concept)}", camera=cameras[(i - 1) % len(cameras)],
-            mood=mood, action=action.format(**fmt), duration_seconds=5,
+            mood=mood, action=action.format(**fmt),
+            duration_seconds=max(5, min(MAX_SECONDS, math.ceil(lines_seconds(lines)))),
             transition="cut",  # transitions are the editor's choice (Shooting); a plain cut keeps every frame
-            subtitle=_sentence(action.format(**fmt)),
+            lines=lines,
         ))
     title = _title(concept, names, place)
     return StoryPlan(title=title, logline=concept.strip().rstrip(".") + ".", style=style, aspect_ratio=aspect_ratio,

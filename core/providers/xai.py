@@ -1,4 +1,4 @@
-"""The Grok provider: every operation through the official xai-sdk.
+"""The Grok provider: every operation through the official xai-sdk, except speech.
 
 - Plans and label maps are structured output (`chat.parse(Model)`); checks are a
   chat with the images attached, parsed into a score and named problems.
@@ -16,10 +16,15 @@
   asks the API which models the key can use and refuses a missing or retired
   one before any paid call; the cost the API reports always wins over the table.
 - Faults, rate limits and error text are handled in `resilience`.
+- Lines of dialogue are spoken by xAI's text-to-speech, a REST endpoint the SDK does not have: `xai_tts` is a
+  small httpx client for it (same retries, rate limiting and one-line errors), made on the first line spoken.
+  The prompt (the words with xAI's speech tags) is sent as it is; the cost is its characters at the table's
+  price, as the endpoint reports none. The voice "model" is a display name: it is not looked up at preflight.
 
 The key is read from XAI_API_KEY or Streamlit secrets, held in memory only, and
 scrubbed from every message. DAILIES_XAI_HOST (host:port) points the client at
-another endpoint; a plaintext channel is allowed only on a loopback address.
+another endpoint; a plaintext channel is allowed only on a loopback address. DAILIES_XAI_API_URL does the same
+for the REST base URL of text-to-speech (default https://api.x.ai/v1; plaintext http:// only to loopback).
 """
 from __future__ import annotations
 
@@ -46,9 +51,10 @@ from core.models import CheckResult, LabelMapping, Media, PlanDraft, StoryPlan
 from core.providers import api_key, register
 from core.providers import xai_catalog as catalog
 from core.providers.base import (CheckRequest, ClipRequest, EditRequest, KeyframeRequest, PlanRequest, RefineRequest,
-                                 SheetRequest, Ticket)
+                                 SheetRequest, SpeechRequest, Ticket)
 from core.providers.resilience import RateLimiter, RetryPolicy, Transient, one_line, with_retries
 from core.providers.xai_fit import CHECK_SIDE, check_size, data_uri, fit_image
+from core.providers.xai_tts import TTS_URL_ENV, TTSClient
 
 # A resumed request that the status check refuses like this is gone (forgotten, expired, made with another key).
 GONE = {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT,
@@ -129,6 +135,8 @@ class XaiProvider:
             elif os.environ.get("DAILIES_XAI_INSECURE"):
                 raise ConfigError(f"A plaintext channel is only allowed to a loopback address, not {self.host}.")
         self.client = Client(**kwargs)
+        self._tts: TTSClient | None = None  # made on the first line spoken (a run without lines needs none)
+        self._tts_lock = threading.Lock()
 
     # -- plumbing --------------------------------------------------------------------------------
     def _retry(self, fn, *, what: str, prompt: str = ""):
@@ -137,6 +145,8 @@ class XaiProvider:
     def estimate(self, operation: str, params: dict, n_inputs: int) -> float:
         if operation in ("make_sheet", "compose_keyframe", "blend_characters", "edit_image"):
             return self.prices["image_output"] + self.prices["image_input"] * n_inputs
+        if operation == "speak":
+            return params.get("chars", 0) * self.prices["tts_per_million_chars"] / 1e6
         if operation == "animate_clip":
             per_second = self.prices[f"video_second_{self.resolution}"]
             return per_second * _seconds(params.get("duration", 5)) + self.prices["video_input"]
@@ -198,7 +208,8 @@ class XaiProvider:
     def check_models(self) -> None:
         """Refuse a configured model the API does not list for this key, naming a replacement.
 
-        The video model cannot be looked up (the SDK lists no video models): it is held to the retired list only."""
+        The video model cannot be looked up (the SDK lists no video models), nor the voice (text-to-speech takes
+        no model name): they are held to the retired list only."""
         listed = self.available_models()
         for role, kind in catalog.LISTED_AS.items():
             name = self.models[role]
@@ -280,6 +291,26 @@ class XaiProvider:
     def compose_keyframe(self, req: KeyframeRequest) -> Media:
         return self._image(req.prompt, refs=req.references, aspect_ratio=req.aspect_ratio,
                            what=f"the keyframe of scene {req.scene.scene_id}")
+
+    # -- speech ----------------------------------------------------------------------------------
+    def speak(self, req: SpeechRequest) -> Media:
+        """One line as MP3: the prompt (words and speech tags) in the line's voice. A 200 that is not audio is a
+        BadAnswer that keeps what it cost."""
+        what = req.speaker or "a line"  # the pipeline names the line there ("line 2 of scene 3 (Ada)")
+        cost = self.estimate("speak", {"chars": len(req.prompt)}, 0)
+        with self._tts_lock:
+            if self._tts is None:
+                if self.host and not os.environ.get(TTS_URL_ENV, "").strip():  # never the key to another endpoint
+                    raise ConfigError(f"DAILIES_XAI_HOST points the xai provider at {self.host}, but {TTS_URL_ENV} "
+                                      "is not set: set it to the same endpoint's REST base URL for speech.")
+                self._tts = TTSClient(self._key)
+            tts = self._tts
+        try:
+            data = tts.speak(req.prompt, req.voice, req.language or "en", what=what)
+        except BadAnswer as err:
+            err.cost_usd = cost
+            raise
+        return Media(data=data, ext="mp3", prompt=req.prompt, cost_usd=cost)
 
     # -- video -----------------------------------------------------------------------------------
     def animate_clip(self, req: ClipRequest) -> Media:

@@ -13,12 +13,14 @@ records whenever it is there.
 """
 from __future__ import annotations
 
-ROLES = ("plan", "check", "image", "video")
+ROLES = ("plan", "check", "image", "video", "voice")
 ROLE_HELP = {"plan": "structured planning (story, refinements, photo labels)",
              "check": "vision checks of sheets, keyframes and clips",
              "image": "sheets and keyframes (image generation and multi-reference edits)",
-             "video": "clips (image-to-video)"}
-# Which listing of the API knows the model of a role (video models have no listing in the SDK).
+             "video": "clips (image-to-video)",
+             "voice": "text-to-speech of the lines"}
+# Which listing of the API knows the model of a role (video models have no listing in the SDK; the voice is the
+# REST text-to-speech endpoint, which takes no model name, so its name is for display and the call log only).
 LISTED_AS = {"plan": "language", "check": "language", "image": "image"}
 
 DEFAULT_MODELS = {
@@ -26,6 +28,7 @@ DEFAULT_MODELS = {
     "check": "grok-4.3",                 # looking at pictures and judging them is reasoning work
     "image": "grok-imagine-image",
     "video": "grok-imagine-video",
+    "voice": "grok-tts",                 # not sent: POST /v1/tts has one model; the name labels the call log
 }
 
 # docs.x.ai, "Grok Model Retirement on May 15, 2026": requests to these no longer work.
@@ -44,11 +47,12 @@ RETIRED_ON = "2026-05-15"
 PRICES_AS_OF = "2026-12-02"
 PRICES_SOURCE = ("docs.x.ai/developers/models (grok-4.3, grok-4.20: $1.25 in / $2.50 out per 1M tokens); "
                  "grok-imagine-image $0.02 an image and $0.002 an input image; grok-imagine-video $0.05 a second "
-                 "at 480p, $0.07 at 720p")
+                 "at 480p, $0.07 at 720p; text-to-speech (POST /v1/tts) $4.20 per 1M characters")
 PRICES = {  # USD
     "image_output": 0.02, "image_input": 0.002,
     "video_second_480p": 0.05, "video_second_720p": 0.07, "video_input": 0.002,
     "chat_input_per_mtok": 1.25, "chat_output_per_mtok": 2.50,
+    "tts_per_million_chars": 4.20,
 }
 ESTIMATED_CHAT = {"plan_story": 0.01, "refine_plan": 0.01, "map_labels": 0.002, "check": 0.004}
 

@@ -1,10 +1,18 @@
-"""The film's one soundtrack, mixed from the clips' sound (core.render.film caches it per mix).
+"""The film's one soundtrack, mixed from three buses (core.render.film caches it per mix).
 
-Each scene's own sound is kept, muted, or ducked under the music; transitions
-crossfade the sound over the same seconds as the picture; title and credits are
-silence (or music). One uploaded music track runs under the whole film with a
-fade in and out. Loudness is normalized to EBU R128 by one gain from the mix's
-measured integrated loudness, then a peak limiter (core.render.loudness).
+- effects: each scene's own clip sound, kept, muted, or ducked under the music;
+  transitions crossfade it over the same seconds as the picture;
+- music: one uploaded track under the whole film, faded in and out;
+- dialogue: every spoken line at its cue (core.render.dialogue), centred.
+
+While a line is spoken, music and effects step down under it: a gain keyed to
+the dialogue (a sidechain), computed per line so the bed sits DUCK_UNDER_DB
+below that line's own level (never less than DUCK_MIN_DB of ducking), eased in
+just before the words and out after them. Loudness is then normalized to EBU
+R128 by one gain from the whole mix's integrated loudness, and a peak limiter
+(core.render.loudness); when the limiter took off enough to miss the target
+(speech peaks), the gain is corrected once from a second measurement. The same gain applies to the stems (`export --stems`),
+so the three WAV files add up to the film's mix before its limiter.
 
 Why in-process: the ffmpeg CLI took two processes that each decoded every clip
 and rebuilt the mix (one to measure, one to encode). Here each input is decoded
@@ -24,6 +32,7 @@ import numpy as np
 from core.errors import MediaError
 from core.media import AUDIO_RATE
 from core.render import loudness
+from core.render.dialogue import Cue
 from core.render.timeline import ExportSettings, Timeline
 
 if TYPE_CHECKING:
@@ -32,18 +41,108 @@ if TYPE_CHECKING:
 DUCKED = 0.3
 MUSIC_FADE_IN, MUSIC_FADE_OUT = 1.5, 2.5
 BIT_RATE = 192_000
+DUCK_UNDER_DB = 15.0     # the bed under a line, below the line's own level
+DUCK_MIN_DB = 6.0        # and at least this much quieter than without the line
+DUCK_ATTACK, DUCK_RELEASE = 0.15, 0.45
+STEMS = ("dialogue", "music", "effects")
 
 
 def build_soundtrack(timeline: Timeline, scenes: list, clip_paths: dict[int, Path], music: Path | None,
-                     settings: ExportSettings, out: Path) -> float | None:
-    """Write the film's AAC track to `out`; returns its integrated loudness before correction (LUFS)."""
-    mix = _clips(timeline, scenes, clip_paths, ducked=DUCKED if music is not None else 1.0)
-    if music is not None:
-        mix += _music(music, timeline.duration, settings.music_volume)
+                     settings: ExportSettings, out: Path, cues: list[Cue] = (),
+                     stems: dict[str, Path] | None = None) -> float | None:
+    """Write the film's AAC track to `out` (and, given `stems`, each bus as a WAV file); returns the mix's
+    integrated loudness before correction (LUFS)."""
+    buses = mix_buses(timeline, scenes, clip_paths, music, settings, cues)
+    mix = buses["dialogue"] + buses["music"] + buses["effects"]
     measured = loudness.integrated(mix)
     gain = 0.0 if measured is None else settings.loudness - measured
-    _encode(loudness.limited(mix, gain), out)
+    frames = list(loudness.limited(mix, gain))
+    if measured is not None:
+        # Speech has high peaks: where the limiter holds them down, the film comes out quieter than the gain
+        # aimed for. Measured once more, the shortfall is made up (the limiter keeps the peaks where they are).
+        done = loudness.integrated(np.concatenate([f.to_ndarray() for f in frames], axis=1))
+        if done is not None and abs(settings.loudness - done) > 0.2:
+            gain += settings.loudness - done
+            frames = list(loudness.limited(mix, gain))
+    _encode(iter(frames), out)
+    for name, path in (stems or {}).items():
+        write_wav(buses[name] * np.float32(10 ** (gain / 20)), path)
     return measured
+
+
+def mix_buses(timeline: Timeline, scenes: list, clip_paths: dict[int, Path], music: Path | None,
+              settings: ExportSettings, cues: list[Cue] = ()) -> dict[str, np.ndarray]:
+    """The three buses on the film's timeline, music and effects already ducked under the dialogue."""
+    effects = _clips(timeline, scenes, clip_paths, ducked=DUCKED if music is not None else 1.0)
+    tracks = {"effects": effects,
+              "music": _music(music, timeline.duration, settings.music_volume) if music is not None
+              else np.zeros_like(effects),
+              "dialogue": _dialogue(cues, effects.shape[1])}
+    duck = _ducking(cues, tracks["dialogue"], tracks["music"] + tracks["effects"])
+    tracks["music"] *= duck
+    tracks["effects"] *= duck
+    return tracks
+
+
+def _dialogue(cues: list[Cue], n: int) -> np.ndarray:
+    """Every line at its place, the same in both channels."""
+    bus = np.zeros((2, n), np.float32)
+    for cue in cues:
+        voice = decode_mono(cue.spoken.path, f"The audio of the line “{cue.spoken.text[:40]}”", "regenerate the line")
+        at = _samples(cue.at)
+        if at < 0:
+            voice, at = voice[-at:], 0
+        voice = voice[:max(0, n - at)]
+        bus[:, at:at + voice.size] += voice
+    return bus
+
+
+def _ducking(cues: list[Cue], dialogue: np.ndarray, bed: np.ndarray) -> np.ndarray:
+    """The bed's gain over the film: 1, except under each line, where it eases down to what that line needs."""
+    n = dialogue.shape[1]
+    gain = np.ones(n, np.float32)
+    for cue in cues:
+        a, b = max(0, _samples(cue.start)), min(n, _samples(cue.end))
+        if b <= a:
+            continue
+        voice = _rms(dialogue[:, a:b])
+        under = _rms(bed[:, a:b])
+        if voice <= 0:
+            continue
+        g = min(10 ** (-DUCK_MIN_DB / 20), voice * 10 ** (-DUCK_UNDER_DB / 20) / under if under > 0 else 1.0)
+        t = np.arange(n, dtype=np.float32) / AUDIO_RATE
+        down = np.clip((t - (cue.start - DUCK_ATTACK)) / DUCK_ATTACK, 0, 1)   # 0 -> 1 before the words
+        up = np.clip(((cue.end + DUCK_RELEASE) - t) / DUCK_RELEASE, 0, 1)      # 1 -> 0 after them
+        depth = np.minimum(down, up)                                            # 1 under the line
+        gain = np.minimum(gain, 1 - depth * (1 - g))
+    return gain
+
+
+def _rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
+
+
+def decode_mono(path: Path, what: str, fix: str) -> np.ndarray:
+    """A file's sound as float32 mono at 48 kHz (a spoken line)."""
+    stereo = _decode(path, what, fix)
+    return stereo.mean(axis=0).astype(np.float32) if stereo.size else np.zeros(0, np.float32)
+
+
+def write_wav(bus: np.ndarray, path: Path) -> None:
+    """A stereo bus as a 48 kHz 24-bit WAV file (what editors import)."""
+    import wave
+
+    pcm = np.clip(bus.T, -1.0, 1.0 - 2 ** -23)
+    ints = (pcm * 2 ** 23).astype("<i4").reshape(-1)
+    raw = ints.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()  # little-endian: the three low bytes
+    try:
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(2)
+            w.setsampwidth(3)
+            w.setframerate(AUDIO_RATE)
+            w.writeframes(raw)
+    except OSError as err:
+        raise MediaError(f"The stem {path.name} could not be written ({err.strerror or err}).") from None
 
 
 def _samples(seconds: float) -> int:

@@ -1,7 +1,10 @@
 """Putting a film together: segments, soundtrack, subtitles, and the export preset.
 
 `render()` is what the `cut` step calls. It returns the finished MP4 (in a temp
-file inside the store) and the subtitles as SRT text timed to the same timeline.
+file inside the store) and the subtitles as SRT and WebVTT text timed to the
+same timeline: each spoken line's cue (core.render.dialogue), or a scene's
+caption where it has no lines. `stems()` writes the soundtrack's three buses
+for an editor, from the same layout.
 """
 from __future__ import annotations
 
@@ -13,18 +16,32 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from core import media
-from core.render import audio, cache, cards, segments
+from core.render import audio, cache, cards, dialogue, segments
+from core.render.dialogue import Cue, Spoken
 from core.render.timeline import PRESETS, ExportSettings, Timeline, build, effective_scenes
 from core.store import Project
+from core.store.calls import recipe_hash
 
 
 @dataclass
 class Rendered:
     path: Path
     srt: str
+    vtt: str
     timeline: Timeline
+    cues: list[Cue]
+    overflow: dict[int, float]    # scene -> seconds its lines run past its end
     parts: list[str]
     loudness_in: float | None
+
+
+@dataclass
+class Layout:
+    scenes: list
+    timeline: Timeline
+    cues: list[Cue]
+    overflow: dict[int, float]
+    captions: list[tuple[float, float, str]]
 
 
 def frame_size(settings: ExportSettings) -> tuple[int, int]:
@@ -33,33 +50,30 @@ def frame_size(settings: ExportSettings) -> tuple[int, int]:
     return {"16:9": (long, short), "9:16": (short, long), "1:1": (short, short)}[settings.aspect]
 
 
-def srt(timeline: Timeline, scenes: list) -> str:
-    def stamp(t: float) -> str:
-        ms = round(t * 1000)
-        return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
-    lines, n = [], 0
-    for s in scenes:
-        if not s.subtitle.strip() or s.scene_id not in timeline.scene_spans:
-            continue
-        start, end = timeline.scene_spans[s.scene_id]
-        n += 1
-        lines += [str(n), f"{stamp(start + 0.25)} --> {stamp(end - 0.25)}", s.subtitle.strip(), ""]
-    return "\n".join(lines)
+SOUND_FORM = "soundtrack-v2"
+STEMS_FORM = "stems-v1"
 
 
-SOUND_FORM = "soundtrack-v1"
-
-
-def render(project: Project, *, scenes: list, clips: dict[int, str], settings: ExportSettings, title: str,
-           logline: str, characters: list[tuple[str, str]], palette: list[str], check_cancel=lambda: None) -> Rendered:
+def layout(project: Project, scenes: list, clips: dict[int, str], settings: ExportSettings,
+           lines: dict[int, list[Spoken]] | None = None) -> Layout:
+    """Where everything sits: the timeline of pictures, the cue of every line, and the subtitles."""
     scenes = effective_scenes(scenes, settings)
     # Clip lengths are whole frames; keep boundaries on the half-second keyframe grid.
     timeline = build(scenes, {n: (a, round(_duration(project, a) * 2) / 2) for n, a in clips.items()}, settings)
+    cues, overflow = dialogue.place(timeline.scene_spans, lines or {})
+    return Layout(scenes, timeline, cues, overflow, dialogue.captions(cues, timeline.scene_spans, scenes))
+
+
+def render(project: Project, *, scenes: list, clips: dict[int, str], settings: ExportSettings, title: str,
+           logline: str, characters: list[tuple[str, str]], palette: list[str],
+           lines: dict[int, list[Spoken]] | None = None, check_cancel=lambda: None) -> Rendered:
+    plan = layout(project, scenes, clips, settings, lines)
+    scenes, timeline = plan.scenes, plan.timeline
     check_cancel()
     reference = next(iter(clips.values()))
     # The soundtrack and the encoded segments are independent: make them side by side.
     with cf.ThreadPoolExecutor(3, thread_name_prefix="render") as pool:
-        sound_job = pool.submit(soundtrack, project, timeline, scenes, clips, settings)
+        sound_job = pool.submit(soundtrack, project, timeline, scenes, clips, settings, plan.cues)
         piece_jobs = [pool.submit(_piece, project, p, reference, title, settings.subtitle_line or logline,
                                   characters, palette) for p in timeline.pieces]
         pieces = [f.result() for f in piece_jobs]
@@ -69,32 +83,67 @@ def render(project: Project, *, scenes: list, clips: dict[int, str], settings: E
     out = project.assets.temp_path(".mp4")
     try:
         if settings.reframes:
-            _reframe(spans, project.assets.path(sound), out, settings, timeline, scenes)
+            _reframe(spans, project.assets.path(sound), out, settings, plan.captions)
         else:
             segments.join(spans, project.assets.path(sound), out)
     except BaseException:
         out.unlink(missing_ok=True)
         raise
-    return Rendered(out, srt(timeline, scenes), timeline, [part for _, part in pieces], loudness_in)
+    return Rendered(out, dialogue.srt(plan.captions), dialogue.vtt(plan.captions), timeline, plan.cues,
+                    plan.overflow, [part for _, part in pieces], loudness_in)
+
+
+def _mix_key(timeline: Timeline, scenes: list, settings: ExportSettings, cues: list[Cue]) -> dict:
+    """Everything the soundtrack is made of: the pieces, each scene's sound, the music, and every line's file
+    and place (so a changed line or voice re-mixes, and an unchanged film does not)."""
+    in_film = {p.scene for p in timeline.pieces if p.scene is not None}
+    return {"pieces": [(p.kind, p.scene, p.start, p.length, p.clip, p.pair, p.trim_in, p.trim_out)
+                       for p in timeline.pieces],
+            "audio": {s.scene_id: s.audio for s in scenes if s.scene_id in in_film},
+            "music": settings.music, "music_volume": settings.music_volume if settings.music else None,
+            "loudness": settings.loudness, "duration": timeline.duration,
+            "lines": [(c.spoken.path.name, round(c.at, 3), round(c.start, 3), round(c.end, 3)) for c in cues]}
 
 
 def soundtrack(project: Project, timeline: Timeline, scenes: list, clips: dict[int, str],
-               settings: ExportSettings) -> tuple[str, float | None]:
+               settings: ExportSettings, cues: list[Cue] = ()) -> tuple[str, float | None]:
     """The film's AAC track (asset hash) and its loudness before correction, made once per mix."""
-    in_film = {p.scene for p in timeline.pieces if p.scene is not None}
-    key = {"pieces": [(p.kind, p.scene, p.start, p.length, p.clip, p.pair, p.trim_in, p.trim_out)
-                      for p in timeline.pieces],
-           "audio": {s.scene_id: s.audio for s in scenes if s.scene_id in in_film},
-           "music": settings.music, "music_volume": settings.music_volume if settings.music else None,
-           "loudness": settings.loudness, "duration": timeline.duration}
     music = project.assets.path(settings.music) if settings.music else None
 
     def make(out: Path) -> dict:
         measured = audio.build_soundtrack(timeline, scenes, {n: project.assets.path(a) for n, a in clips.items()},
-                                          music, settings, out)
+                                          music, settings, out, cues)
         return {"loudness_in": measured}
-    asset, meta = cache.cached(project, SOUND_FORM, key, "m4a", make)
+    asset, meta = cache.cached(project, SOUND_FORM, _mix_key(timeline, scenes, settings, cues), "m4a", make)
     return asset, meta.get("loudness_in")
+
+
+def stems(project: Project, *, scenes: list, clips: dict[int, str], settings: ExportSettings,
+          lines: dict[int, list[Spoken]] | None = None) -> dict[str, str]:
+    """The dialogue, music and effects buses of this mix as WAV assets (made once per mix): name -> hash."""
+    plan = layout(project, scenes, clips, settings, lines)
+    music = project.assets.path(settings.music) if settings.music else None
+    key = _mix_key(plan.timeline, plan.scenes, settings, plan.cues)
+    out: dict[str, str] = {}
+    for name in audio.STEMS:
+        hit = project.derived.get(recipe_hash({**key, "stem": name}), STEMS_FORM)
+        if hit is None:
+            break
+        out[name] = hit[0]
+    else:
+        return out
+    tmp = {name: project.assets.temp_path(f".{name}.wav") for name in audio.STEMS}
+    sink = project.assets.temp_path(".m4a")
+    try:
+        audio.build_soundtrack(plan.timeline, plan.scenes, {n: project.assets.path(a) for n, a in clips.items()},
+                               music, settings, sink, plan.cues, stems=tmp)
+        for name, path in tmp.items():
+            out[name] = project.assets.put_file(path, "wav")
+            project.derived.put(recipe_hash({**key, "stem": name}), STEMS_FORM, out[name])
+    finally:
+        for path in [*tmp.values(), sink]:
+            path.unlink(missing_ok=True)
+    return out
 
 
 def _duration(project: Project, asset: str) -> float:
@@ -120,7 +169,7 @@ def _piece(project: Project, p, reference: str, title: str, subtitle: str, chara
 
 
 def _reframe(spans: list[segments.Span], sound: Path, out: Path, settings: ExportSettings,
-             timeline: Timeline, scenes: list) -> None:
+             captions: list[tuple[float, float, str]]) -> None:
     """One re-encode for a preset that changes the frame, with subtitles burned in when asked."""
     w, h = frame_size(settings)
     if settings.fit == "crop":
@@ -131,16 +180,12 @@ def _reframe(spans: list[segments.Span], sound: Path, out: Path, settings: Expor
     inputs = [*picture, "-i", str(sound)]
     graph = f"[0:v]{vf}[v0]"
     last = "[v0]"
-    overlays = []
-    if settings.subtitles == "burn":
-        for s in scenes:
-            if s.subtitle.strip() and s.scene_id in timeline.scene_spans:
-                overlays.append((s.subtitle.strip(), *timeline.scene_spans[s.scene_id]))
+    overlays = [(text, a, b) for a, b, text in captions] if settings.subtitles == "burn" else []
     try:
         with _subtitle_pngs(overlays, w, h, out.parent) as pngs:
             for i, (png, (_, start, end)) in enumerate(zip(pngs, overlays)):
                 inputs += ["-i", str(png)]
-                graph += (f";{last}[{i + 2}:v]overlay=0:0:enable='between(t,{start + 0.25:.3f},{end - 0.25:.3f})'"
+                graph += (f";{last}[{i + 2}:v]overlay=0:0:enable='between(t,{start:.3f},{end:.3f})'"
                           f"[v{i + 1}]")
                 last = f"[v{i + 1}]"
             graph += f";{last}format=yuv420p[vout]"

@@ -55,9 +55,11 @@ class ExportSettings(BaseModel):
     subtitle_line: str = Field("", description="a line under the title on the title card",
                                json_schema_extra=_ui("Line under the title"))
     credits: bool = Field(False, description="end with credits", json_schema_extra=_ui("End credits"))
+    dialogue: bool = Field(True, description="the lines spoken in each character's voice (off: subtitles only)",
+                           json_schema_extra=_ui("Spoken lines"))
     subtitles: Literal["off", "srt", "burn"] = Field(
-        "srt", description="srt beside the MP4 (default) or burned into the picture",
-        json_schema_extra=_ui("Subtitles", labels={"off": "off", "srt": ".srt file beside the MP4",
+        "srt", description="srt and vtt beside the MP4 (default) or burned into the picture",
+        json_schema_extra=_ui("Subtitles", labels={"off": "off", "srt": ".srt and .vtt files beside the MP4",
                                                    "burn": "burned into the picture"}))
     music: str | None = Field(default=None, description="a music track (M4A, MP3, WAV, OGG) under the whole film",
                               json_schema_extra=_ui("Music under the whole film", kind="audio"))

@@ -21,7 +21,8 @@ from core.errors import NotFound
 
 MIMES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "mp4": "video/mp4",
          "m4a": "audio/mp4", "mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg",
-         "md": "text/markdown", "json": "application/json", "srt": "application/x-subrip"}
+         "md": "text/markdown", "json": "application/json", "srt": "application/x-subrip",
+         "vtt": "text/vtt"}
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 FOLDER = "assets"
 
@@ -115,6 +116,9 @@ class Assets:
             from core.media import probe_video
             info = probe_video(path)
             width, height, duration = info.width, info.height, info.duration
+        elif ext in ("wav", "mp3"):  # spoken lines: their length is what the Generate page lists
+            from core.media import probe_audio_seconds
+            duration = probe_audio_seconds(path)
         db.execute("INSERT OR IGNORE INTO assets (hash, ext, mime, bytes, width, height, duration, created) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    [digest, ext, MIMES[ext], size, width, height, duration, now()])

@@ -226,6 +226,8 @@ class _Filler:
         idx = (trail[-1][1] or 0) if trail else 0
         if not props:
             extra = s.get("additionalProperties")
+            if key == "voices":  # a plan's voices are chosen by Dailies, not by the planner: a model leaves them
+                return {}
             if key == "mapping" or (self.h.labels and isinstance(extra, dict)):
                 return label_mapping(self.h.labels, self.h.names, self.h.roles)
             if isinstance(extra, dict):

