@@ -1,11 +1,15 @@
-"""Design: the film's look, and per character the reference photos and the sheet made from them."""
+"""Design: the film's look, per character the reference photos and the sheet made from them, and who speaks with
+which voice (the characters and the Narrator)."""
 import streamlit as st
 
+from core import jobs as core_jobs
 from core.errors import DailiesError
-from core.pipeline.edits import edit_story, is_approved
+from core.models import NARRATOR, VOICES
+from core.pipeline.edits import edit_story, is_approved, set_voice
 from core.pipeline.plan import add_reference, set_style_lock, story_of
 from core.pipeline.status import stale_slots
-from ui import jobs, widgets
+from core.pipeline.voices import line_rows
+from ui import jobs, lines, widgets
 
 st.title("Design")
 project = widgets.need_project()
@@ -54,6 +58,50 @@ top = st.columns([1, 3])
 if top[0].button("Make all sheets", type="primary", disabled=busy or not approved, width="stretch"):
     jobs.submit(project, "sheets", {}, label="Sheets")
     st.rerun()
+
+voices = lines.current_voices(plan, heads)
+spoken = [r.speaker for r in line_rows(project)]
+
+
+def voice_box(speaker: str) -> None:
+    """The speaker's voice (changing it makes only their lines need voicing again) and a sample to hear it."""
+    current = voices.get(speaker, VOICES[0])
+    said = spoken.count(speaker)
+    pick_col, preview_col = st.columns([3, 2], vertical_alignment="bottom")
+    pick = pick_col.selectbox(f"Voice of {speaker}", VOICES, index=VOICES.index(current), format_func=lines.voice_label,
+                              key=f"voice-{speaker}-{current}", disabled=busy,
+                              help=f"{said} line{'s' * (said != 1)} in the film")
+    if pick != current:
+        try:
+            set_voice(project, speaker, pick)
+        except DailiesError as err:
+            st.error(str(err))
+        else:
+            redo = [f"scene {r.position} line {r.line}" for r in line_rows(project) if r.speaker == speaker and r.stale]
+            st.session_state[f"voice-msg-{speaker}"] = (
+                f"{speaker} now speaks as {lines.voice_label(pick)}. "
+                + (f"Needs regen: {', '.join(redo)} (Generate page, Lines)." if redo else
+                   f"No line of {speaker}'s needs voicing again."))
+            st.rerun()
+    preview_key = f"voice-preview-job-{project.path.name}-{speaker}"
+    who = "the Narrator" if speaker == NARRATOR else speaker
+    if preview_col.button("Preview voice", key=f"voice-preview-{speaker}", disabled=busy, width="stretch",
+                          help=f"A short sample of {who}'s first line in this voice"):
+        job = jobs.submit(project, "voice_preview", {"speaker": speaker, "voice": current},
+                          label=f"Preview of {speaker}'s voice")
+        if job is not None:
+            st.session_state[preview_key] = job
+            st.rerun()
+    if msg := st.session_state.pop(f"voice-msg-{speaker}", None):
+        st.success(msg)
+    try:
+        row = core_jobs.get(project, st.session_state[preview_key]) if preview_key in st.session_state else None
+    except DailiesError:
+        row = None
+    if row and row["status"] == "succeeded" and (row["result"] or {}).get("asset"):
+        st.caption(f"Sample: {speaker} as {lines.voice_label(row['params'].get('voice', ''))}")
+        lines.play(project, row["result"]["asset"])
+
 
 seen = st.session_state.setdefault("uploads-seen", set())
 cols = st.columns(2)
@@ -104,6 +152,11 @@ for i, c in enumerate(plan.characters):
         if project.takes.count(sheet_slot) > 1:
             with st.expander("Compare two takes"):
                 widgets.compare(project, sheet_slot, key=f"sheet-{i}")
+        voice_box(c.name)
+with cols[len(plan.characters) % 2].container(border=True):
+    st.subheader(NARRATOR)
+    st.caption("Speaks the narration: the lines no character says")
+    voice_box(NARRATOR)
 
 sheets = [c.name for c in plan.characters if f"sheet/{c.name}" in heads]
 if len(sheets) >= 2:

@@ -1,4 +1,5 @@
-"""Generate: clips per scene, regenerate one scene or everything stale, the cut, export and cost."""
+"""Generate: clips per scene, the spoken lines, regenerate one scene, one line or everything stale, the cut,
+export (and stems) and cost."""
 from pathlib import Path
 
 import streamlit as st
@@ -13,8 +14,9 @@ from core.pipeline.run import export_settings
 from core.pipeline.edits import is_approved
 from core.pipeline.plan import story_of
 from core.pipeline.status import stale_slots
+from core.pipeline.voices import line_rows
 from core.render.timeline import options as export_options
-from ui import jobs, widgets
+from ui import jobs, lines, widgets
 
 st.title("Generate")
 project = widgets.need_project()
@@ -53,7 +55,7 @@ if b1.button("Run all", type="primary", disabled=busy or not approved, width="st
              help="Make everything that is missing or needs regen, then the cut"):
     jobs.submit(project, "make", {}, label="Run all")
     st.rerun()
-stale_media = sorted(s for s in stale if s.split("/")[0] in ("sheet", "keyframe", "clip", "script", "cut"))
+stale_media = sorted(s for s in stale if s.split("/")[0] in ("sheet", "keyframe", "clip", "line", "script", "cut"))
 if b2.button(f"Regenerate stale ({len(stale_media)})", disabled=busy or not stale_media or not approved,
              width="stretch",
              help=(", ".join(stale_media) + ": each once, and nothing this run itself makes stale")
@@ -124,6 +126,55 @@ for position, s in enumerate(plan.scenes, start=1):
                 widgets.take_strip(project, f"clip/{n}", head=clip, disabled=busy, key=f"clip-{n}")
                 widgets.compare(project, f"clip/{n}", key=f"clip-{n}")
 
+st.subheader("Lines")
+cut = heads.get("cut")
+said = line_rows(project)
+cues = {c["slot"]: c for c in ((cut.payload or {}).get("cues") or [])} if cut else {}
+if not said:
+    st.caption("No scene has lines: write them on the Story page (or the Shooting page).")
+else:
+    todo = [r for r in said if r.stale]
+    l1, l2 = st.columns([3, 1], vertical_alignment="center")
+    l1.caption(f"{len(said)} line{'s' * (len(said) != 1)}, " + (f"{len(todo)} need{'s' * (len(todo) == 1)} voicing"
+               if todo else "all voiced") + ". Each is placed in the cut where its scene is; changing a voice on "
+               "the Design page or the words on the Story page makes only those lines need regen."
+               + ("" if cut else " Lines are voiced with the cut: Run all first."))
+    if todo and l2.button(f"Voice all lines ({len(todo)})", key="lines-voice-all", disabled=busy or cut is None,
+                          type="primary", width="stretch", help="Every line that needs it, then a new cut"):
+        jobs.submit(project, "lines", {}, label="Voicing lines")
+        st.rerun()
+    for note in ((cut.payload or {}).get("notes") or []) if cut else []:
+        st.warning(note, icon=":material/timer:")
+    scenes_said: dict[int, list] = {}
+    for r in said:
+        scenes_said.setdefault(r.position, []).append(r)
+    for position, rows in scenes_said.items():
+        with st.container(border=True, key=f"lines-scene-{rows[0].scene}"):
+            st.markdown(f"**{position}. {plan.scenes[position - 1].title}**")
+            for r in rows:
+                with st.container(key=f"line-{r.scene}-{r.line}"):
+                    text_col, play_col, act_col = st.columns([4, 3, 1.2], vertical_alignment="center")
+                    with text_col:
+                        how = f" *({r.delivery})*" if r.delivery else ""
+                        st.markdown(f"**{r.position}.{r.line} {r.speaker}** · {lines.voice_label(r.voice)}{how}  \n"
+                                    f"“{r.text}”")
+                        cue = cues.get(r.slot)
+                        st.caption((f"{cue['start']:.2f}–{cue['end']:.2f} s in the cut" if cue else "not in the cut")
+                                   + (f" · {r.seconds:.1f} s of audio" if r.seconds else ""))
+                        take = heads.get(r.slot)
+                        if take is None:
+                            st.badge("not voiced yet", color="gray")
+                        elif r.stale:
+                            widgets.badges(take, True, project.tags.of(take.id))
+                    with play_col:
+                        lines.play(project, r.asset)
+                    if act_col.button("Regenerate", key=f"line-regen-{r.scene}-{r.line}", width="stretch",
+                                      disabled=busy or cut is None,
+                                      help=f"A new take of line {r.line} of scene {r.position}, then a new cut"):
+                        jobs.submit(project, "line", {"scene": r.scene, "line": r.line},
+                                    label=f"Line {r.line} of scene {r.position}")
+                        st.rerun()
+
 st.subheader("The cut")
 saved = project.setting("export_settings") or {}
 with st.expander("Export settings: format, titles, subtitles, soundtrack", expanded=False):
@@ -165,7 +216,6 @@ with st.expander("Export settings: format, titles, subtitles, soundtrack", expan
                 st.rerun()
             except DailiesError as err:
                 st.error(str(err))
-cut = heads.get("cut")
 if cut is None:
     st.caption("Run all to assemble the cut.")
     st.stop()
@@ -193,6 +243,16 @@ if Path(path).exists():
     with open(path, "rb") as f:  # only the cut's file, and only when it exists
         e3.download_button("Download MP4", f, file_name=Path(path).name, mime="video/mp4", width="stretch")
     st.caption(f"Exported to {path}")
-    srt = Path(path).with_suffix(".srt")
-    if srt.exists():
-        st.download_button("Download subtitles (.srt)", srt.read_text(), file_name=srt.name, mime="text/plain")
+s1, s2, _ = st.columns([1, 1, 1])
+srt = Path(path).with_suffix(".srt")
+if srt.exists():
+    s1.download_button("Download subtitles (.srt)", srt.read_text(), file_name=srt.name, mime="text/plain",
+                       width="stretch", key="download-srt")
+stems = project.path / "exports" / "stems"
+if s2.button("Write stems (WAV) for an editor", key="stems", disabled=busy, width="stretch",
+             help=f"The cut's dialogue, music and effects as three WAV files in {stems}"):
+    jobs.submit(project, "export", {"stems": str(stems)}, label="Stems")
+    st.rerun()
+written = sorted(stems.glob(f"{Path(path).stem}-*.wav")) if stems.is_dir() else []
+if written:
+    st.markdown("Stems written:\n" + "\n".join(f"- `{p}` ({p.stat().st_size / 1e6:.1f} MB)" for p in written))

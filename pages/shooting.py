@@ -12,7 +12,7 @@ from core.pipeline import scenes as recut
 from core.pipeline.edits import edit_scenes
 from core.pipeline.plan import story_of
 from core.pipeline.status import missing_media, stale_slots
-from ui import jobs, widgets
+from ui import jobs, lines, widgets
 
 st.title("Shooting")
 project = widgets.need_project()
@@ -25,9 +25,9 @@ stale = stale_slots(project, heads=heads)
 counts = project.takes.counts()
 
 st.subheader("Shot list")
-rows = [{"scene": i, "id": s.scene_id, "title": s.title, "setting": s.setting, "camera": s.camera, "mood": s.mood,
-         "action": s.action, "duration": s.duration_seconds, "transition": s.transition,
-         "transition_s": s.transition_seconds, "subtitle": s.subtitle, "audio": s.audio,
+rows = [{"scene": i, "id": s.scene_id, "title": s.title, "lines": lines.summary(s), "setting": s.setting,
+         "camera": s.camera, "mood": s.mood, "action": s.action, "duration": s.duration_seconds,
+         "transition": s.transition, "transition_s": s.transition_seconds, "subtitle": s.subtitle, "audio": s.audio,
          "characters": ", ".join(s.characters_present), "description": s.description}
         for i, s in enumerate(plan.scenes, start=1)]
 cameras = sorted(set(CAMERA_MOVES) | {s.camera for s in plan.scenes})
@@ -41,7 +41,10 @@ edited = st.data_editor(
         "transition": st.column_config.SelectboxColumn("transition", options=list(TRANSITIONS), required=True,
                                                        help="Into this scene: cut, crossfade, or fade through black"),
         "transition_s": st.column_config.NumberColumn("trans. s", min_value=0.5, max_value=2.0, step=0.5),
-        "subtitle": st.column_config.TextColumn("subtitle", width="medium", help="Narration or dialogue"),
+        "subtitle": st.column_config.TextColumn("caption", width="medium",
+                                                help="A caption for a scene without lines (a scene's lines are its "
+                                                     "subtitles)"),
+        "lines": st.column_config.TextColumn("lines", disabled=True, help="Spoken lines: edit them below"),
         "audio": st.column_config.SelectboxColumn("clip sound", options=list(CLIP_AUDIO),
                                                   help="keep, mute, or duck it under the music"),
         "characters": st.column_config.TextColumn("characters", help=f"Comma separated: {', '.join(names)}"),
@@ -49,9 +52,11 @@ edited = st.data_editor(
     })
 if st.button("Save shot list", type="primary", disabled=busy):
     scenes = []
+    kept = {s.scene_id: s.model_dump(include={"lines", "motion", "clip_camera"}) for s in plan.scenes}
     for r in edited:
         sid = r.get("id")  # a table hands whole numbers back as floats once a row is added
-        scenes.append({"scene_id": int(sid) if sid is not None and sid == sid else None,
+        sid = int(sid) if sid is not None and sid == sid else None
+        scenes.append({**kept.get(sid, {}), "scene_id": sid,  # what the table does not show stays as it was
                        "title": r.get("title") or "Untitled", "setting": r.get("setting") or plan.scenes[0].setting,
                        "camera": r.get("camera") or "static", "mood": r.get("mood") or "",
                        "action": r.get("action") or "", "duration_seconds": int(r.get("duration") or 5),
@@ -70,6 +75,9 @@ if st.button("Save shot list", type="primary", disabled=busy):
         st.error(str(err))
 if msg := st.session_state.pop("shots-msg", None):
     st.success(msg)
+
+with st.expander("Lines: what is said in a scene"):
+    lines.scene_lines(project, story, plan, disabled=busy, key="shoot")
 
 with st.expander("Re-cut: insert, move, remove or duplicate a scene (its takes go with it)"):
     labels = {i: f"{i}. {s.title}" for i, s in enumerate(plan.scenes, start=1)}

@@ -5,7 +5,7 @@ from core.errors import DailiesError
 from core.models import ASPECT_RATIOS, MAX_SCENES
 from core.pipeline.edits import approve_story, edit_story, is_approved
 from core.pipeline.plan import story_of
-from ui import jobs, widgets
+from ui import jobs, lines, widgets
 
 st.title("Story")
 project = widgets.need_project()
@@ -100,10 +100,16 @@ for i, c in enumerate(plan.characters):
                     st.error(str(err))
 
 st.subheader("Scenes")
-st.dataframe([{"#": i, "title": s.title, "setting": s.setting, "camera": s.camera, "mood": s.mood,
-               "action": s.action, "seconds": s.duration_seconds, "characters": ", ".join(s.characters_present)}
+st.dataframe([{"#": i, "title": s.title, "seconds": s.duration_seconds, "characters": ", ".join(s.characters_present),
+               "lines": lines.summary(s), "setting": s.setting, "camera": s.camera, "mood": s.mood,
+               "action": s.action}
               for i, s in enumerate(plan.scenes, start=1)], hide_index=True, width="stretch")
 st.caption("Edit scenes in the shot list on the Shooting page.")
+
+st.subheader("Lines")
+st.caption("What is said in each scene, by a character of the scene or the Narrator; the voices are chosen on the "
+           "Design page.")
+lines.scene_lines(project, story, plan, disabled=busy, key="story")
 
 st.subheader("Refine by chat")
 lineage = []

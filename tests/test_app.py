@@ -283,3 +283,26 @@ def test_the_story_pages_line_editor_saves_a_scenes_lines(workspace, finished_fi
     assert len(at.error) == 1 and outsider in at.error[0].value and "\n" not in at.error[0].value
     assert project.takes.head("story").id == head.id
     project.close()
+
+
+def test_saving_the_shot_list_keeps_each_scenes_lines(workspace, finished_film):
+    from core.pipeline.plan import story_of
+
+    shutil.copytree(finished_film, workspace / "harbour")
+    project = Project.open(workspace / "harbour")
+    story = project.takes.head("story")
+    before = story_of(story)
+    at = open_project(app(), "harbour").run()
+    at.switch_page("pages/shooting.py").run()
+    assert_clean(at, "shooting")
+    table = at.data_editor(key=f"shots-{story.id}").value
+    assert list(table["lines"]) == [f"{len(s.lines)}: " + ", ".join(dict.fromkeys(x.speaker for x in s.lines))
+                                    if s.lines else "" for s in before.scenes]
+    at.session_state[f"shots-{story.id}"] = {"edited_rows": {0: {"mood": "stormy"}}, "added_rows": [],
+                                             "deleted_rows": []}
+    button(at, "Save shot list").click().run()
+    assert_clean(at, "shooting")
+    after = story_of(project.takes.head("story"))
+    assert after.scenes[0].mood == "stormy"
+    assert [s.lines for s in after.scenes] == [s.lines for s in before.scenes]
+    project.close()

@@ -28,7 +28,9 @@ def test_plan_labels_name_the_characters_and_parts_follow_the_story(planned):
     assert [c.name for c in plan.characters] == ["Ada", "Bo"]
     heads = planned.takes.head_ids()
     assert {"look", "character/Ada", "character/Bo", "scene/1", "scene/2", "scene/3"} <= set(heads)
-    assert planned.takes.head("scene/2").payload == plan.scenes[1].model_dump(exclude={"motion", "clip_camera"})
+    assert planned.takes.head("scene/2").payload == plan.scenes[1].model_dump(exclude={"motion", "clip_camera",
+                                                                                       "lines"})
+    assert planned.takes.head("lines/2").payload == {"lines": [x.model_dump() for x in plan.scenes[1].lines]}
 
 
 def test_a_hand_edit_is_a_new_take_with_its_parent(planned):

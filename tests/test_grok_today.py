@@ -34,7 +34,8 @@ def plan_calls(project) -> list[dict]:
 
 def cli(args, workspace, fake, **env):
     full = {"PATH": "/usr/bin:/bin", "DAILIES_HOME": str(workspace), "XAI_API_KEY": XAI_KEY,
-            "DAILIES_XAI_HOST": fake.host, "DAILIES_XAI_RETRY_BASE": "0.01", "DAILIES_XAI_POLL": "0.05", **env}
+            "DAILIES_XAI_HOST": fake.host, "DAILIES_XAI_API_URL": fake.http_url + "/v1",
+            "DAILIES_XAI_RETRY_BASE": "0.01", "DAILIES_XAI_POLL": "0.05", **env}
     return subprocess.run([sys.executable, "-m", "core", *map(str, args)], cwd=ROOT, env=full, capture_output=True,
                           text=True, timeout=600)
 

@@ -30,7 +30,10 @@ def test_a_film_costs_exactly_the_calls_it_needs(fake, tmp_path, faces):
     assert kinds(fake) == {"chat": 1, "check": 8, "image": 5, "video": 3}
     st = status(project)
     plan = story_of(project.takes.head("story"))
-    assert fake.count("tts") == sum(len(s.lines) for s in plan.scenes) > 0  # one request per spoken line
+    from core.pipeline.voices import line_rows
+
+    # one request per different spoken line (the same words in the same voice are one call)
+    assert fake.count("tts") == len({(r.text, r.delivery, r.voice) for r in line_rows(project)}) > 0
     assert st["calls"]["total"] == 17 + fake.count("tts")
     rows = project.calls.recent(100)
     ops = sorted(r["operation"] for r in rows)

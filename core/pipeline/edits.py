@@ -52,6 +52,13 @@ def _commit(project: Project, old: Take, plan: StoryPlan, *, origin: str, note: 
     # kept, and undo puts the scene back whole.
     gone = {s.scene_id for s in story_of(old).scenes} - {s.scene_id for s in plan.scenes}
     moves |= {f"{kind}/{n}": None for n in gone for kind in ("keyframe", "clip")}
+    # ...and a line that is no longer in the story (its scene left, or the scene has fewer lines) its line head.
+    count = {s.scene_id: len(s.lines) for s in plan.scenes}
+    for slot in project.takes.head_ids(branch):
+        kind, _, rest = slot.partition("/")
+        sid, _, k = rest.partition("/")
+        if kind == "line" and sid.isdigit() and k.isdigit() and int(k) > count.get(int(sid), 0):
+            moves[slot] = None
     project.takes.set_heads(moves, branch=branch, job=job, grp=None if job else f"edit:{uuid.uuid4().hex}")
     return take
 
@@ -160,7 +167,11 @@ def with_ids(scenes: list[dict[str, Any]], first_free: int) -> list[dict[str, An
 def edit_scenes(project: Project, scenes: list[dict[str, Any]], *, branch: str | None = None) -> Take:
     """The shot list as edited in a table: each row a scene (with its `scene_id`, or none for a new row); rows
     keep their order, which is the film's order."""
-    rows = with_ids(scenes, first_free_scene_id(project, story_of(_head_story(project, branch))))
+    plan = story_of(_head_story(project, branch))
+    rows = with_ids(scenes, first_free_scene_id(project, plan))
+    # A table shows some fields of a scene; what a row leaves out (its lines, its own motion) stays as it was.
+    known = {s.scene_id: s.model_dump() for s in plan.scenes}
+    rows = [{**known.get(r["scene_id"], {}), **r} for r in rows]
     return edit_story(project, {"scenes": [valid_scene(r, position=i).model_dump() for i, r in enumerate(rows, 1)]},
                       branch=branch, note="shot list edited")
 

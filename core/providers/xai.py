@@ -24,7 +24,8 @@
 The key is read from XAI_API_KEY or Streamlit secrets, held in memory only, and
 scrubbed from every message. DAILIES_XAI_HOST (host:port) points the client at
 another endpoint; a plaintext channel is allowed only on a loopback address. DAILIES_XAI_API_URL does the same
-for the REST base URL of text-to-speech (default https://api.x.ai/v1; plaintext http:// only to loopback).
+for the REST base URL of text-to-speech (default https://api.x.ai/v1, or DAILIES_XAI_HOST's host with /v1 when
+that is set; plaintext http:// only to loopback).
 """
 from __future__ import annotations
 
@@ -300,10 +301,12 @@ class XaiProvider:
         cost = self.estimate("speak", {"chars": len(req.prompt)}, 0)
         with self._tts_lock:
             if self._tts is None:
-                if self.host and not os.environ.get(TTS_URL_ENV, "").strip():  # never the key to another endpoint
-                    raise ConfigError(f"DAILIES_XAI_HOST points the xai provider at {self.host}, but {TTS_URL_ENV} "
-                                      "is not set: set it to the same endpoint's REST base URL for speech.")
-                self._tts = TTSClient(self._key)
+                # With the gRPC side pointed at another endpoint and no REST URL, speech goes to that same host
+                # (plaintext only on loopback), never with this key to the public API.
+                base = None
+                if self.host and not os.environ.get(TTS_URL_ENV, "").strip():
+                    base = f"{'http' if _loopback(self.host) else 'https'}://{self.host}/v1"
+                self._tts = TTSClient(self._key, base_url=base)
             tts = self._tts
         try:
             data = tts.speak(req.prompt, req.voice, req.language or "en", what=what)

@@ -131,6 +131,11 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
 
 
+# Short, as a model writes for a 5 s scene (two of them fit: core.models.lines_seconds).
+LINES = ["We should go now.", "So quiet here.", "Did you hear that?", "Stay close to me.", "It was here.",
+         "Let us finish this."]
+
+
 def _owner(trail: tuple) -> int:
     """Index of the nearest enclosing array item (a scene, a character), not counting the last step."""
     for _key, i in reversed(trail[:-1]):
@@ -338,6 +343,16 @@ class _Filler:
         elif key == "action" and in_scenes:
             who = (parent.get("characters_present") or self._present(owner))[0]
             v = f"{who} {ACTIONS[owner % len(ACTIONS)]}"
+        elif "lines" in path and key == "speaker":  # a line of dialogue: the scene's characters take turns
+            scene = next((i for k, i in trail if k == "scenes" and i is not None), 0)
+            line = next((i for k, i in reversed(trail) if k == "lines" and i is not None), 0)
+            present = self._present(scene)
+            v = present[line % len(present)]
+        elif "lines" in path and key == "text":
+            line = next((i for k, i in reversed(trail) if k == "lines" and i is not None), 0)
+            v = LINES[(owner * 2 + line) % len(LINES)]
+        elif "lines" in path and key == "delivery":
+            v = ""
         elif key in ("issue", "issues"):
             v = h.issues[idx] if idx < len(h.issues) else f"issue {idx + 1}"
         elif isinstance(s.get("default"), str) and s["default"]:
