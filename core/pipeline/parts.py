@@ -163,17 +163,8 @@ def lines_part(project: Project, scene_id: int, branch: str | None = None) -> Ta
 
 def voice_part(project: Project, speaker: str, branch: str | None = None) -> Take:
     """The head of `voice/<speaker>` (made on first use in a project planned before voices)."""
-    slot = f"voice/{speaker}"
-    take = project.takes.head(slot, branch)
-    if take is None:
-        story = project.takes.head("story", branch)
-        if story is not None:
-            sync_parts(project, story, branch=branch)
-            take = project.takes.head(slot, branch)
-    if take is None:
-        from core.errors import InputError
-        raise InputError(f"{speaker} is not in the story's cast; check the lines of the scene.")
-    return take
+    return _synced_part(project, f"voice/{speaker}", None, branch,
+                        missing=f"{speaker} is not in the story's cast; check the lines of the scene.")
 
 
 def motion_part(project: Project, scene_id: int, branch: str | None = None) -> Take:
@@ -181,7 +172,8 @@ def motion_part(project: Project, scene_id: int, branch: str | None = None) -> T
     return _synced_part(project, f"motion/{scene_id}", scene_id, branch)
 
 
-def _synced_part(project: Project, slot: str, scene_id: int, branch: str | None) -> Take:
+def _synced_part(project: Project, slot: str, scene_id: int | None, branch: str | None,
+                 missing: str | None = None) -> Take:
     take = project.takes.head(slot, branch)
     if take is None:
         story = project.takes.head("story", branch)
@@ -190,7 +182,7 @@ def _synced_part(project: Project, slot: str, scene_id: int, branch: str | None)
             take = project.takes.head(slot, branch)
     if take is None:
         from core.errors import InputError
-        raise InputError(f"Scene {scene_id} does not exist in the story; check the shot list.")
+        raise InputError(missing or f"Scene {scene_id} does not exist in the story; check the shot list.")
     return take
 
 

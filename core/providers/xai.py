@@ -32,7 +32,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import ipaddress
 import json
 import os
 import tempfile
@@ -55,7 +54,7 @@ from core.providers.base import (CheckRequest, ClipRequest, EditRequest, Keyfram
                                  SheetRequest, SpeechRequest, Ticket)
 from core.providers.resilience import RateLimiter, RetryPolicy, Transient, one_line, with_retries
 from core.providers.xai_fit import CHECK_SIDE, check_size, data_uri, fit_image
-from core.providers.xai_tts import TTS_URL_ENV, TTSClient
+from core.providers.xai_tts import TTS_URL_ENV, TTSClient, loopback_name
 
 # A resumed request that the status check refuses like this is gone (forgotten, expired, made with another key).
 GONE = {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT,
@@ -91,13 +90,8 @@ class _Score(BaseModel):
 
 
 def _loopback(host: str) -> bool:
-    name = host.rsplit(":", 1)[0].strip("[]")
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+    """host:port (or [v6]:port) on this machine."""
+    return loopback_name(host.rsplit(":", 1)[0].strip("[]"))
 
 
 @register("xai")

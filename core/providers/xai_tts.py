@@ -42,8 +42,8 @@ TTS_LIMIT = RateLimiter(5.0)  # shared by every job of the process, like IMAGE_L
 _RETRY_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
-def _loopback(hostname: str) -> bool:
-    """As xai._loopback, for a URL's hostname (no port, no brackets)."""
+def loopback_name(hostname: str) -> bool:
+    """A host name (no port, no brackets) on this machine: the one place both xAI clients decide plaintext."""
     if hostname == "localhost":
         return True
     try:
@@ -58,7 +58,7 @@ def resolve_base_url(value: str | None = None) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{TTS_URL_ENV}={url!r} is not an http(s) URL such as {DEFAULT_BASE_URL}.")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not loopback_name(parts.hostname):
         raise ConfigError(f"A plaintext http:// URL is only allowed to a loopback address, not {parts.hostname} "
                           f"({TTS_URL_ENV}); use https://.")
     return url
