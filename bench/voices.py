@@ -92,8 +92,9 @@ The film of the other benchmarks: {len(plan.scenes)} scenes, {len(lines)} lines
 {table(["what", "best of 3 s", "all runs s"], rows)}
 
 - (b)/(a) = **{ratio:.2f}x** (target ≤ {TARGET_RATIO}x): {verdict(ratio <= TARGET_RATIO)}
-- Lines are voiced two at a time: while Piper speaks one, ffmpeg shifts the pitch of the one before,
-  so the shift mostly hides behind the synthesizer.
+- Lines are voiced two at a time, so ffmpeg's pitch shift of one line can run while Piper speaks the next;
+  on 2 cores both compete with onnxruntime's own threads, and the rest (one ffmpeg process a line, the
+  rubberband shift, storing and measuring each take) is what (b) costs on top of (a).
 """
     update_section("voices", body, other)
 
