@@ -57,6 +57,8 @@ REPAIRED = {  # defect -> a piece of the note it leaves when the re-ask gets it 
     "long_scene": "set to 15 s",
     "duplicate_names": "Two characters are named",
     "bad_transition": "set to cut",
+    "stranger_lines": "given to the narrator",
+    "wordy_lines": "split the scene",
 }
 
 

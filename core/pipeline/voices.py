@@ -61,19 +61,13 @@ def make_line(ctx: Context, scene_id: int, n: int, *, regenerate: bool = False) 
     voice = voice_take.payload["voice"]
     slot = line_slot(scene_id, n)
     label = line_label(ctx.project, scene_id, n, line.speaker, ctx.branch)
-    prompt = prompts.speech_prompt(line.text, line.delivery)
     recipe = {"step": "line", "provider": ctx.provider.name, "model": ctx.provider.models.get("voice"),
               "text": line.text, "delivery": line.delivery, "voice": voice}
     inputs = {f"lines/{scene_id}": lines_take.id, f"voice/{line.speaker}": voice_take.id}
 
     def make(variant: int) -> StepResult:
-        req = SpeechRequest(text=line.text, voice=voice, prompt=prompt, delivery=line.delivery, speaker=label,
-                            variant=variant)
         try:
-            asset, cost = ctx.call("speak", slot=slot, model_role="voice", prompt=prompt,
-                                   params={"voice": voice, "delivery": line.delivery, "variant": variant,
-                                           "chars": len(prompt)},
-                                   inputs=[], fn=lambda: ctx.provider.speak(req))
+            asset, cost = _speak(ctx, slot, line.text, line.delivery, voice, label, variant)
         except (Cancelled, BudgetExceeded):
             raise
         except DailiesError as err:
@@ -99,13 +93,19 @@ def preview_voice(ctx: Context, speaker: str, voice: str) -> str:
     plan = story_of(story) if story else None
     said = next((line for s in (plan.scenes if plan else []) for line in s.lines if line.speaker == speaker), None)
     text = said.text if said else (f"Hello. I am {speaker}." if speaker != NARRATOR else "Once upon a time.")
-    prompt = prompts.speech_prompt(text, said.delivery if said else "")
-    req = SpeechRequest(text=text, voice=voice, prompt=prompt, delivery=said.delivery if said else "",
-                        speaker=f"the preview of {speaker}'s voice")
-    asset, _cost = ctx.call("speak", slot=f"voice/{speaker}", model_role="voice", prompt=prompt,
-                            params={"voice": voice, "delivery": req.delivery, "variant": 0, "chars": len(prompt)},
-                            inputs=[], fn=lambda: ctx.provider.speak(req))
+    asset, _cost = _speak(ctx, f"voice/{speaker}", text, said.delivery if said else "", voice,
+                          f"the preview of {speaker}'s voice", 0)
     return asset
+
+
+def _speak(ctx: Context, slot: str, text: str, delivery: str, voice: str, label: str,
+           variant: int) -> tuple[str, float]:
+    """The one logged text-to-speech call: (asset, cost); the same words, delivery and voice again are free."""
+    prompt = prompts.speech_prompt(text, delivery)
+    req = SpeechRequest(text=text, voice=voice, prompt=prompt, delivery=delivery, speaker=label, variant=variant)
+    return ctx.call("speak", slot=slot, model_role="voice", prompt=prompt,
+                    params={"voice": voice, "delivery": delivery, "variant": variant, "chars": len(prompt)},
+                    inputs=[], fn=lambda: ctx.provider.speak(req))
 
 
 def make_lines(ctx: Context, plan: StoryPlan) -> dict[int, list[Take]]:

@@ -145,22 +145,25 @@ def _shift(audio: np.ndarray, read_rate: float, pitch: float) -> np.ndarray:
 
 def _level(audio: np.ndarray, how: Delivery, delivery: str) -> np.ndarray:
     """Speech at a steady level, then the delivery's own: a whisper loses its low end and gains air."""
-    voiced = audio[np.abs(audio) > 0.01]
-    rms = float(np.sqrt(np.mean(voiced ** 2))) if voiced.size else 0.0
-    out = audio * (TARGET_RMS / rms if rms > 1e-6 else 1.0)
+    out = _to_level(audio, floor=0.01)
     if delivery == "whisper":
         out = out - _smooth(out, 24)  # a gentle high-pass: the chest tone goes
         env = _smooth(np.abs(out), 480)
         rng = np.random.default_rng(len(audio))
         out = out * 0.7 + rng.standard_normal(out.size).astype(np.float32) * env * 0.5
-        voiced = out[np.abs(out) > 0.003]
-        rms = float(np.sqrt(np.mean(voiced ** 2))) if voiced.size else 0.0
-        out = out * (TARGET_RMS / rms if rms > 1e-6 else 1.0)
+        out = _to_level(out, floor=0.003)
     elif delivery == "shout":
         out = np.tanh(out * 2.5) / 2.5
     out = out * how.gain
     peak = float(np.max(np.abs(out))) if out.size else 0.0
     return (out * (0.95 / peak) if peak > 0.95 else out).astype(np.float32)
+
+
+def _to_level(audio: np.ndarray, *, floor: float) -> np.ndarray:
+    """`audio` scaled so the samples above `floor` (the speech, not the silence) average TARGET_RMS."""
+    voiced = audio[np.abs(audio) > floor]
+    rms = float(np.sqrt(np.mean(voiced ** 2))) if voiced.size else 0.0
+    return audio * (TARGET_RMS / rms if rms > 1e-6 else 1.0)
 
 
 def _smooth(x: np.ndarray, n: int) -> np.ndarray:
