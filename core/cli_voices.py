@@ -20,6 +20,9 @@ def add_parsers(sub, parser_class) -> None:
     v.add_argument("speaker", help="a character's name, or Narrator")
     v.add_argument("voice", choices=VOICES)
     v.add_argument("--project", required=True)
+    v.add_argument("--preview", metavar="FILE", help="only write a sample of SPEAKER in VOICE to FILE (nothing "
+                                                      "changes); its extension is set by the provider (.wav, .mp3)")
+    v.add_argument("--provider", default=None, help="for --preview (default: the project's)")
 
     ls = sub.add_parser("lines", help="every line of the story: speaker, voice, take, and its cue in the cut")
     ls.add_argument("--project", required=True)
@@ -58,11 +61,29 @@ def cmd_voice(a, ctx) -> int:
     from core.pipeline.status import stale_slots
 
     project = ctx.open(a.project)
+    if a.preview:
+        return _preview(a, ctx, project)
     before = stale_slots(project)
     set_voice(project, a.speaker, a.voice)
     now = sorted(stale_slots(project) - before)
     print(f"{a.speaker} speaks as {a.voice}; needs regen: {', '.join(now) or 'nothing'} "
           "(`regenerate --stale` or `export` voices them again).", file=sys.stderr)
+    return 0
+
+
+def _preview(a, ctx, project) -> int:
+    import shutil
+    from pathlib import Path
+
+    out = Path(a.preview).expanduser().resolve()
+    if not out.parent.is_dir():
+        raise InputError(f"--preview {a.preview}: the folder {out.parent} does not exist.")
+    provider = ctx.provider(a.provider or project.setting("provider"))
+    asset = ctx.run_job(project, "voice_preview", {"speaker": a.speaker, "voice": a.voice}, provider)["asset"]
+    src = project.assets.path(asset)
+    dst = out.with_suffix(src.suffix)
+    shutil.copyfile(src, dst)
+    print(dst)
     return 0
 
 

@@ -79,10 +79,11 @@ if msg := st.session_state.pop("shots-msg", None):
 with st.expander("Lines: what is said in a scene"):
     lines.scene_lines(project, story, plan, disabled=busy, key="shoot")
 
-with st.expander("Re-cut: insert, move, remove or duplicate a scene (its takes go with it)"):
+with st.expander("Re-cut: insert, move, remove, duplicate or split a scene (its takes go with it)"):
     labels = {i: f"{i}. {s.title}" for i, s in enumerate(plan.scenes, start=1)}
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-    op = c1.selectbox("Do", ["insert a new scene after", "move", "duplicate", "remove"], disabled=busy)
+    op = c1.selectbox("Do", ["insert a new scene after", "move", "duplicate", "split between its lines", "remove"],
+                      disabled=busy)
     choices = ([0] if op.startswith("insert") else []) + list(labels)
     pos = c2.selectbox("Scene", choices, format_func=lambda i: labels.get(i, "the start (before 1)"),
                        disabled=busy)
@@ -93,6 +94,7 @@ with st.expander("Re-cut: insert, move, remove or duplicate a scene (its takes g
             {"insert a new scene after": lambda: recut.insert_scene(project, after=pos),
              "move": lambda: recut.move_scene(project, pos, to=int(to)),
              "duplicate": lambda: recut.duplicate_scene(project, pos),
+             "split between its lines": lambda: recut.split_scene(project, pos),
              "remove": lambda: recut.remove_scene(project, pos)}[op]()
             now_stale = sorted((stale_slots(project) | missing_media(project)) - before)
             st.session_state["shots-msg"] = "Re-cut. " + (f"Needs regen now: {', '.join(now_stale)}." if now_stale

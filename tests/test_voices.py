@@ -327,3 +327,14 @@ def test_stems_and_export_errors_are_one_line(film_copy, tmp_path, capsys):
     assert main(["export", "--project", str(film_copy), "--stems", str(tmp_path / "no" / "where")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("error: --stems") for line in err)
+
+
+def test_a_voice_preview_from_the_cli_is_a_sample_file_and_changes_nothing(film_copy, tmp_path, capsys):
+    project = Project.open(film_copy)
+    story = project.takes.head("story").id
+    assert main(["voice", "Bo", "eve", "--project", str(film_copy), "--preview", str(tmp_path / "bo")]) == 0
+    out = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out == tmp_path / "bo.wav" and pitch(decode_mono(out, "the preview", "again")) > 150  # eve is high
+    assert project.takes.head("story").id == story  # a preview changes no voice
+    assert main(["voice", "Nobody", "eve", "--project", str(film_copy), "--preview", str(tmp_path / "x")]) == 2
+    assert "Nobody is not a character of the story" in capsys.readouterr().err

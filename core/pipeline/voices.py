@@ -91,6 +91,10 @@ def preview_voice(ctx: Context, speaker: str, voice: str) -> str:
         raise InputError(f"Voice {voice!r} is not one of {', '.join(VOICES)}.")
     story = ctx.project.takes.head("story", ctx.branch)
     plan = story_of(story) if story else None
+    names = [c.name for c in plan.characters] if plan else []
+    if speaker != NARRATOR and speaker not in names:
+        raise InputError(f"{speaker} is not a character of the story; the speakers are "
+                         f"{', '.join([*names, NARRATOR])}.")
     said = next((line for s in (plan.scenes if plan else []) for line in s.lines if line.speaker == speaker), None)
     text = said.text if said else (f"Hello. I am {speaker}." if speaker != NARRATOR else "Once upon a time.")
     asset, _cost = _speak(ctx, f"voice/{speaker}", text, said.delivery if said else "", voice,
