@@ -220,6 +220,8 @@ def spoil_plan(plan: dict, defects: tuple[str, ...]) -> dict:
             scenes[0]["lines"] = [{"speaker": (names or ["Narrator"])[0], "delivery": "",
                                    "text": "And then, without a word of warning, the whole harbour seemed to hold "
                                            "its breath while the boats came in."}] * 4
+        elif d == "no_characters":
+            plan["characters"] = []
         elif d == "no_scenes":
             plan["scenes"] = []
     return plan
