@@ -2,9 +2,8 @@
 
 The ffmpeg binary is the one imageio-ffmpeg ships, so nobody installs a system
 ffmpeg. imageio-ffmpeg has no ffprobe; PyAV reads container metadata instead of
-scraping ffmpeg's stderr. Commands are built with ffmpeg-python where a filter
-graph is involved and run through `run()`, which turns a failure into a
-`MediaError` that quotes the tail of ffmpeg's own message.
+scraping ffmpeg's stderr. Commands are argument lists run through `run()`, which
+turns a failure into a `MediaError` that quotes the tail of ffmpeg's own message.
 """
 from __future__ import annotations
 

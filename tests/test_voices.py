@@ -35,20 +35,29 @@ RATE = 48_000
 
 
 def pitch(x: np.ndarray, rate: int = RATE) -> float:
-    """Median fundamental of the voiced 40 ms frames (autocorrelation, 60-400 Hz)."""
-    frame, hop = int(0.04 * rate), int(0.01 * rate)
-    lo, hi = rate // 400, rate // 60
-    found = []
-    for i in range(0, len(x) - frame, hop):
-        w = x[i:i + frame]
-        if np.sqrt(np.mean(w ** 2)) < 0.02:
-            continue
-        w = w - w.mean()
-        ac = np.correlate(w, w, "full")[frame - 1:]
-        k = lo + int(np.argmax(ac[lo:hi]))
-        if ac[k] > 0.3 * ac[0]:
-            found.append(rate / k)
-    return float(np.median(found)) if found else 0.0
+    """Median fundamental of the voiced 10 ms frames, 60-400 Hz, by Praat's pitch tracker (parselmouth).
+
+    A hand-rolled autocorrelation read harmonics on a deep voice whose fundamental is weak (the vowel of "you"
+    in leo's voice came out an octave up); Praat's path through the candidates does not."""
+    import parselmouth
+
+    track = parselmouth.Sound(x.astype(np.float64), sampling_frequency=rate).to_pitch(
+        time_step=0.01, pitch_floor=60, pitch_ceiling=400)
+    found = track.selected_array["frequency"]
+    found = found[found > 0]
+    return float(np.median(found)) if found.size else 0.0
+
+
+def test_the_pitch_measure_reads_a_known_voice():
+    """The measure the voice tests rest on, against vowel-like tones of known pitch (one with a weak
+    fundamental, as a deep voice has)."""
+    t = np.arange(RATE) / RATE
+    for f0 in (72.0, 88.0, 104.0, 150.0, 190.0):
+        phase = 2 * np.pi * f0 * t
+        tone = sum((0.02 if k == 1 and f0 < 80 else 1 / (1 + ((k * f0 - 700) / 150) ** 2) + 0.05)
+                   * np.sin(k * phase) for k in range(1, int(4000 / f0)))
+        tone = (0.3 * tone / np.abs(tone).max()).astype(np.float32)
+        assert pitch(tone) == pytest.approx(f0, rel=0.03)
 
 
 def wav_channels(path: Path) -> np.ndarray:

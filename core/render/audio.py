@@ -124,8 +124,32 @@ def _rms(x: np.ndarray) -> float:
 
 def decode_mono(path: Path, what: str, fix: str) -> np.ndarray:
     """A file's sound as float32 mono at 48 kHz (a spoken line)."""
+    pcm = _plain_wav(path)
+    if pcm is not None:
+        return pcm
     stereo = _decode(path, what, fix)
     return stereo.mean(axis=0).astype(np.float32) if stereo.size else np.zeros(0, np.float32)
+
+
+def _plain_wav(path: Path) -> np.ndarray | None:
+    """A 48 kHz 16-bit PCM WAV (every offline line) read directly, ten times faster than through a decoder and
+    resampler; None for anything else, which `_decode` reads (and names when it is broken)."""
+    import wave
+
+    if path.suffix.lower() != ".wav":
+        return None
+    try:
+        with wave.open(str(path)) as w:
+            if w.getframerate() != AUDIO_RATE or w.getsampwidth() != 2 or w.getcomptype() != "NONE":
+                return None
+            channels = w.getnchannels()
+            pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2")
+    except (OSError, EOFError, wave.Error):
+        return None
+    if pcm.size % channels:
+        return None
+    mono = pcm.reshape(-1, channels).mean(axis=1) if channels > 1 else pcm
+    return (mono.astype(np.float32) / 32768).astype(np.float32)
 
 
 def write_wav(bus: np.ndarray, path: Path) -> None:
