@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--project", required=True)
     e.add_argument("--out", help="destination .mp4 (default: the project's exports/ folder)")
     e.add_argument("--stems", metavar="DIR", help="also write the dialogue, music and effects as WAV files into DIR")
+    e.add_argument("--otio", metavar="FILE", help="also hand the cut to an editor: FILE.otio (OpenTimelineIO), "
+                   ".xml (Final Cut Pro 7 XML: Resolve, Premiere) or .edl (CMX 3600), its media in FILE-media/")
     _export_options(e)
 
     cli_voices.add_parsers(sub, _Parser)
@@ -375,6 +377,7 @@ def cmd_scene(a) -> int:
 def cmd_export(a) -> int:
     from core.pipeline.music import add_music
     from core.pipeline.run import export_settings
+    from core.render.handoff import check_target
 
     out = Path(a.out).expanduser() if a.out else None
     if out is not None and out.suffix.lower() != ".mp4":
@@ -395,11 +398,18 @@ def cmd_export(a) -> int:
     if stems is not None and (stems.is_file() or not stems.parent.is_dir()):
         raise InputError(f"--stems {a.stems}: " + ("that is a file; name a folder." if stems.is_file() else
                                                      f"the folder {stems.parent} does not exist."))
+    timeline = Path(a.otio).expanduser().resolve() if a.otio else None
+    if timeline is not None:
+        check_target(timeline)
     result = _run_job(project, "export", {"out": str(out.resolve()) if out else None, "settings": settings,
-                                          **({"stems": str(stems)} if stems else {})},
+                                          **({"stems": str(stems)} if stems else {}),
+                                          **({"otio": str(timeline)} if timeline else {})},
                       project.setting("provider") or "offline")
     for path in result.get("stems", []):
         print(f"stem: {path}", file=sys.stderr)
+    if "handoff" in result:
+        print(f"{result['handoff']['format']}: {result['handoff']['path']} (media in {result['handoff']['media']})",
+              file=sys.stderr)
     print(result["path"])
     return 0
 

@@ -1,5 +1,5 @@
 """Generate: clips per scene, the spoken lines, regenerate one scene, one line or everything stale, the cut,
-export (and stems) and cost."""
+export (stems, a timeline for an editor) and cost."""
 from pathlib import Path
 
 import streamlit as st
@@ -9,12 +9,14 @@ from core.models import CAMERA_MOVES
 from core.pipeline.scenes import set_motion
 from core.pipeline.costs import estimate_run
 from core.pipeline.cut import export_path
+from core.pipeline.handoff import media_folder
 from core.pipeline.music import add_music
 from core.pipeline.run import export_settings
 from core.pipeline.edits import is_approved
 from core.pipeline.plan import story_of
 from core.pipeline.status import stale_slots
 from core.pipeline.voices import line_rows
+from core.render.handoff import FORMATS as TIMELINE_FORMATS
 from core.render.timeline import options as export_options
 from ui import jobs, lines, widgets
 
@@ -243,7 +245,7 @@ if Path(path).exists():
     with open(path, "rb") as f:  # only the cut's file, and only when it exists
         e3.download_button("Download MP4", f, file_name=Path(path).name, mime="video/mp4", width="stretch")
     st.caption(f"Exported to {path}")
-s1, s2, _ = st.columns([1, 1, 1])
+s1, s2, s3 = st.columns([1, 1, 1])
 srt = Path(path).with_suffix(".srt")
 if srt.exists():
     s1.download_button("Download subtitles (.srt)", srt.read_text(), file_name=srt.name, mime="text/plain",
@@ -256,3 +258,18 @@ if s2.button("Write stems (WAV) for an editor", key="stems", disabled=busy, widt
 written = sorted(stems.glob(f"{Path(path).stem}-*.wav")) if stems.is_dir() else []
 if written:
     st.markdown("Stems written:\n" + "\n".join(f"- `{p}` ({p.stat().st_size / 1e6:.1f} MB)" for p in written))
+handoff = project.path / "exports" / "handoff"
+with s3.popover("Hand off to an editor", disabled=busy, width="stretch"):
+    fmt = st.radio("Timeline", list(TIMELINE_FORMATS), format_func=lambda x: f"{TIMELINE_FORMATS[x]} ({x})",
+                   key="handoff-format", help="OpenTimelineIO for any editor; FCP 7 XML opens in DaVinci Resolve, "
+                   "Premiere and Kdenlive; an EDL holds the picture only")
+    if st.button("Write the timeline", key="handoff", width="stretch",
+                 help=f"The clips, cards, transitions, three sound tracks and subtitle markers, in {handoff}"):
+        handoff.mkdir(parents=True, exist_ok=True)
+        jobs.submit(project, "export", {"otio": str(handoff / f"{Path(path).stem}{fmt}")}, label="Hand-off")
+        st.rerun()
+timelines = sorted(p for p in handoff.glob(f"{Path(path).stem}.*") if p.suffix in TIMELINE_FORMATS) \
+    if handoff.is_dir() else []
+if timelines:
+    st.markdown("Timelines for an editor:\n" + "\n".join(
+        f"- `{p}` ({TIMELINE_FORMATS[p.suffix]}; media in `{media_folder(p)}`)" for p in timelines))

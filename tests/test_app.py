@@ -306,3 +306,23 @@ def test_saving_the_shot_list_keeps_each_scenes_lines(workspace, finished_film):
     assert after.scenes[0].mood == "stormy"
     assert [s.lines for s in after.scenes] == [s.lines for s in before.scenes]
     project.close()
+
+
+def test_the_generate_page_hands_the_cut_to_an_editor(workspace, finished_film):
+    import shutil
+
+    import opentimelineio as otio
+
+    path = workspace / "harbour"
+    shutil.copytree(finished_film, path)
+    at = open_project(app(), "harbour")
+    at.switch_page("pages/generate.py").run()
+    at.radio(key="handoff-format").set_value(".xml").run()
+    button(at, "Write the timeline").click().run()
+    wait_for_jobs(at, path)
+    done = jobs.recent(Project.open(path), 1)[0]["result"]["handoff"]
+    assert done["path"].endswith(".xml") and done["format"] == "Final Cut Pro 7 XML"
+    tl = otio.adapters.read_from_file(done["path"])
+    assert len([c for c in tl.video_tracks()[0] if isinstance(c, otio.schema.Clip)]) == done["clips"] == 3
+    assert any(done["path"] in m.value and "Final Cut Pro 7 XML" in m.value for m in at.markdown)
+    assert_clean(at, "generate")

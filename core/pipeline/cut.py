@@ -74,7 +74,7 @@ def animatic(project: Project, keyframe: Take, scene: Scene) -> str:
 def assemble_cut(ctx: Context, story: Take, settings: ExportSettings | None = None) -> Take:
     settings = settings or ExportSettings()
     plan = story_of(story)
-    sources, stand_ins = _sources(ctx, plan, settings)
+    sources, stand_ins = scene_sources(ctx, plan, settings)
     if settings.music and not ctx.project.assets.path(settings.music).exists():
         raise InputError("The music track is missing from the project; upload it again.")
     from core.pipeline.voices import make_lines
@@ -97,7 +97,7 @@ def assemble_cut(ctx: Context, story: Take, settings: ExportSettings | None = No
                  if any(s.lines for s in plan.scenes) else {})}
 
     def make(_variant: int) -> StepResult:
-        clips = _clips(ctx, plan, sources, stand_ins)
+        clips = cut_clips(ctx, plan, sources, stand_ins)
         done = render(ctx.project, scenes=plan.scenes, clips=clips, settings=settings, title=plan.title,
                       logline=plan.logline, characters=[(c.name, c.role) for c in plan.characters],
                       palette=plan.palette, lines=spoken(ctx.project, lines), check_cancel=ctx.check_cancel)
@@ -122,7 +122,7 @@ def assemble_cut(ctx: Context, story: Take, settings: ExportSettings | None = No
     return take
 
 
-def _sources(ctx: Context, plan, settings: ExportSettings) -> tuple[dict[int, Take], list[int]]:
+def scene_sources(ctx: Context, plan, settings: ExportSettings) -> tuple[dict[int, Take], list[int]]:
     """Each scene's clip take, or its keyframe where an animatic stands in (the ids of those scenes)."""
     sources: dict[int, Take] = {}
     stand_ins: list[int] = []
@@ -138,7 +138,7 @@ def _sources(ctx: Context, plan, settings: ExportSettings) -> tuple[dict[int, Ta
     return sources, stand_ins
 
 
-def _clips(ctx: Context, plan, sources: dict[int, Take], stand_ins: list[int]) -> dict[int, str]:
+def cut_clips(ctx: Context, plan, sources: dict[int, Take], stand_ins: list[int]) -> dict[int, str]:
     """The normalized clip (or animatic) asset of each scene."""
     clips = {}
     for n, take in sources.items():
@@ -172,7 +172,7 @@ def stems(ctx: Context, story: Take, settings: ExportSettings, folder: Path, nam
     from core.pipeline.voices import make_lines
 
     lines = make_lines(ctx, plan) if settings.dialogue else {}
-    clips = _clips(ctx, plan, *_sources(ctx, plan, settings))
+    clips = cut_clips(ctx, plan, *scene_sources(ctx, plan, settings))
     ctx.job.say("Writing the stems")
     made = film.stems(ctx.project, scenes=plan.scenes, clips=clips, settings=settings,
                       lines=spoken(ctx.project, lines))
@@ -180,7 +180,7 @@ def stems(ctx: Context, story: Take, settings: ExportSettings, folder: Path, nam
     out = []
     for stem, asset in made.items():
         dst = folder / f"{name}-{stem}.wav"
-        _place(ctx.project.assets.path(asset), dst)
+        place_file(ctx.project.assets.path(asset), dst)
         out.append(dst)
     return out
 
@@ -200,15 +200,15 @@ def export_cut(project: Project, take: Take, *, branch: str, out: Path | None = 
         raise InputError(f"Export to {dst.name}: the file name must end in .mp4.")
     if not dst.parent.is_dir():
         raise InputError(f"Cannot export to {dst}: the folder {dst.parent} does not exist.")
-    _place(src, dst)
+    place_file(src, dst)
     for kind in ("srt", "vtt"):
         sub = (take.payload or {}).get(kind)
         if sub:
-            _place(project.assets.path(sub), dst.with_suffix(f".{kind}"))
+            place_file(project.assets.path(sub), dst.with_suffix(f".{kind}"))
     return dst
 
 
-def _place(src: Path, dst: Path) -> None:
+def place_file(src: Path, dst: Path) -> None:
     if dst.exists() and dst.stat().st_size == src.stat().st_size:
         return  # exports are named by take, so the same size means the same file
     tmp = dst.with_name(f".{dst.name}.part")

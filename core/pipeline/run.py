@@ -166,19 +166,24 @@ def export_settings(project, overrides: dict | None = None) -> ExportSettings:
         raise InputError(f"Export setting {'.'.join(map(str, first['loc']))} is not valid: {first['msg']}.") from None
 
 
-def export(ctx: Context, out: str | None = None, settings: dict | None = None, stems: str | None = None) -> dict:
+def export(ctx: Context, out: str | None = None, settings: dict | None = None, stems: str | None = None,
+           otio: str | None = None) -> dict:
     """Export the current cut with these settings, rendering it first unless an identical export exists;
-    `stems`: a folder for the dialogue, music and effects as WAV files, named like the MP4."""
+    `stems`: a folder for the dialogue, music and effects as WAV files, named like the MP4; `otio`: a timeline
+    file (.otio, .xml or .edl) for an editor, with its media in a folder beside it."""
     from core.pipeline.cut import stems as write_stems
+    from core.pipeline.handoff import hand_off
 
     story = current_story(ctx)
     chosen = export_settings(ctx.project, settings)
-    ctx.job.plan_units(2 if stems else 1)
+    ctx.job.plan_units(1 + bool(stems) + bool(otio))
     done = _cut_and_export(ctx, story, chosen, out=Path(out) if out else None)
     if stems:
         paths = write_stems(ctx, story, chosen, Path(stems), Path(done["path"]).stem)
         ctx.job.step_done(f"{len(paths)} stems written")
         done["stems"] = [str(p) for p in paths]
+    if otio:
+        done["handoff"] = hand_off(ctx, story, chosen, Path(otio))
     return done
 
 

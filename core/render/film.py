@@ -157,15 +157,19 @@ def _piece(project: Project, p, reference: str, title: str, subtitle: str, chara
     """The piece's place in the join, and what the cut take records for it."""
     if p.kind == "clip":
         return segments.body(project, p.clip, p.trim_in, p.trim_out), f"{p.clip}@{p.trim_in:g}-{p.trim_out:g}"
-    if p.kind == "title":
-        png = project.assets.put(cards.title_card(title, subtitle, palette), "png")
-        seg = segments.still(project, png, p.length, reference)
-    elif p.kind == "credits":
-        png = project.assets.put(cards.credits_card(title, characters, palette), "png")
-        seg = segments.still(project, png, p.length, reference)
+    if p.kind in ("title", "credits"):
+        seg = card(project, p, reference, title, subtitle, characters, palette)
     else:
         seg = segments.transition(project, p.pair[0], p.trim_in, p.pair[1], p.length, p.kind_of_transition)
     return segments.Span(project.assets.path(seg)), seg
+
+
+def card(project: Project, p, reference: str, title: str, subtitle: str, characters: list[tuple[str, str]],
+         palette: list[str]) -> str:
+    """The title or credits piece as a clip in the cut's form (asset hash; made once)."""
+    png = cards.title_card(title, subtitle, palette) if p.kind == "title" else \
+        cards.credits_card(title, characters, palette)
+    return segments.still(project, project.assets.put(png, "png"), p.length, reference)
 
 
 def _reframe(spans: list[segments.Span], sound: Path, out: Path, settings: ExportSettings,
