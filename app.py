@@ -14,6 +14,7 @@ pages = {
     ],
     "Project": [
         st.Page("pages/history.py", title="History", icon=":material/history:"),
+        st.Page("pages/library.py", title="Library", icon=":material/photo_library:"),
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],
 }

@@ -13,7 +13,7 @@ import sys
 from common import RESULTS, ROOT, OtherLoad, update_section, utc_date
 
 BENCHMARKS = ["make_offline", "export_concat", "scheduling", "pages", "xai_scheduling", "export_transitions",
-              "against_release", "voices"]
+              "against_release", "voices", "library"]
 
 
 def out(cmd: list[str]) -> str:

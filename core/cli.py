@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-from core import cli_voices, jobs
+from core import cli_library, cli_voices, jobs
 from core.config import project_path
 from core.errors import ConfigError, DailiesError, InputError
 
@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     _export_options(e)
 
     cli_voices.add_parsers(sub, _Parser)
+    cli_library.add_parsers(sub, _Parser)
 
     s = sub.add_parser("status", help="heads, takes, staleness, calls and cost of the current branch")
     s.add_argument("--project", required=True)
@@ -600,10 +601,11 @@ COMMANDS = {"make": cmd_make, "approve": cmd_approve, "regenerate": cmd_regenera
             "branch": cmd_branch, "switch": cmd_switch, "undo": cmd_undo, "jobs": cmd_jobs, "resume": cmd_resume,
             "bundle": cmd_bundle, "verify": cmd_verify, "tag": cmd_tag, "edit": cmd_edit, "accept": cmd_accept,
             "fix": cmd_fix, "look": cmd_look, "motion": cmd_motion,
-            **{name: (lambda fn: lambda a: fn(a, _HELPERS))(fn) for name, fn in cli_voices.COMMANDS.items()}}
+            **{name: (lambda fn: lambda a: fn(a, _HELPERS))(fn)
+               for name, fn in {**cli_voices.COMMANDS, **cli_library.COMMANDS}.items()}}
 
 
-# What the commands in cli_voices borrow from here.
+# What the commands in cli_voices and cli_library borrow from here.
 _HELPERS = SimpleNamespace(open=lambda path: _open(path), provider=lambda name: _provider(name),
                            run_job=lambda *args, **kw: _run_job(*args, **kw))
 

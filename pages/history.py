@@ -32,13 +32,27 @@ slots = sorted(project.takes.counts())
 if not slots:
     st.stop()
 st.subheader("Takes")
-slot = st.selectbox("Slot", slots, index=slots.index("story") if "story" in slots else 0)
+if st.session_state.get("history-slot") not in slots:  # the library may have chosen one ("Open")
+    st.session_state["history-slot"] = "story" if "story" in slots else slots[0]
+slot = st.selectbox("Slot", slots, key="history-slot")
 takes = project.takes.of_slot(slot)[::-1]
 head = project.takes.head(slot)
 labels = {t.id: widgets.take_label(t, head) for t in takes}
 pick = st.selectbox("Take", [t.id for t in takes], format_func=labels.get, key=f"restore-{slot}")
 by_id = {t.id: t for t in takes}
 chosen = by_id[pick]
+try:
+    kind = project.assets.row(chosen.asset)["mime"] if chosen.asset else ""
+except DailiesError as err:
+    kind = ""
+    st.warning(str(err))
+if kind:
+    if kind.startswith("image"):
+        widgets.picture(project, chosen, size="l")
+    elif kind.startswith("video"):
+        widgets.video(project, chosen)
+    elif kind.startswith("audio"):
+        st.audio(str(project.assets.path(chosen.asset)))
 r1, r2 = st.columns([1, 4])
 if r1.button("Restore this take", disabled=busy or (head is not None and head.id == pick), width="stretch"):
     project.takes.restore(pick)

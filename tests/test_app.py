@@ -12,6 +12,7 @@ from core.store import Project
 from tests.conftest import ROOT
 
 PAGES = ["pages/story.py", "pages/design.py", "pages/shooting.py", "pages/generate.py", "pages/history.py",
+         "pages/library.py",
          "pages/settings.py"]
 
 

@@ -23,6 +23,11 @@ def _open(path: str) -> Project:
     return Project.open(Path(path), create=False)
 
 
+def open_path(path: str) -> Project:
+    """Another project of the workspace, opened once per process (the library shows its takes)."""
+    return _open(str(Path(path)))
+
+
 def project() -> Project | None:
     folder = st.session_state.get(KEY) or st.query_params.get(KEY)
     if not folder:

@@ -189,6 +189,37 @@ def m007_overrides(db):
         """)
 
 
+# The words of a take: every text value of its payload (prompts, instructions, lines, descriptions), not the
+# asset hashes in it, and its note. One expression, used by the triggers and by the backfill.
+_TAKE_WORDS = ("(SELECT coalesce(group_concat(value, ' '), '') FROM json_tree(coalesce({t}.payload, '{{}}')) "
+               "WHERE type = 'text' AND NOT (length(value) = 64 AND value NOT GLOB '*[^0-9a-f]*'))"
+               " || ' ' || coalesce({t}.note, '')")
+_TAKE_TAGS = "(SELECT coalesce(group_concat(tag, ' '), '') FROM tags WHERE take = {id})"
+
+
+@migrations()
+def m008_take_text(db):
+    # Full-text search for the library (core.library): a take's slot, words and tags in an FTS5 index whose rowid
+    # is the take's id. Triggers keep it current (a take is findable the moment it exists, a tag the moment it
+    # is set); the takes already there are indexed once here.
+    db.execute("CREATE VIRTUAL TABLE take_text USING fts5(slot, words, tags, tokenize = 'porter unicode61')")
+    new, old = _TAKE_WORDS.format(t="NEW"), _TAKE_WORDS
+    db.execute(f"""CREATE TRIGGER take_text_insert AFTER INSERT ON takes BEGIN
+        INSERT INTO take_text (rowid, slot, words, tags) VALUES (NEW.id, NEW.slot, {new}, '');
+    END""")
+    db.execute(f"""CREATE TRIGGER take_text_update AFTER UPDATE OF slot, payload, note ON takes BEGIN
+        UPDATE take_text SET slot = NEW.slot, words = {new} WHERE rowid = NEW.id;
+    END""")
+    db.execute("CREATE TRIGGER take_text_delete AFTER DELETE ON takes BEGIN "
+               "DELETE FROM take_text WHERE rowid = OLD.id; END")
+    for event, row in (("INSERT", "NEW"), ("DELETE", "OLD")):
+        db.execute(f"""CREATE TRIGGER take_tags_{event.lower()} AFTER {event} ON tags BEGIN
+            UPDATE take_text SET tags = {_TAKE_TAGS.format(id=f"{row}.take")} WHERE rowid = {row}.take;
+        END""")
+    db.execute(f"INSERT INTO take_text (rowid, slot, words, tags) SELECT id, slot, {old.format(t='takes')}, "
+               f"{_TAKE_TAGS.format(id='takes.id')} FROM takes")
+
+
 def _run(db, script: str) -> None:
     # executescript() would COMMIT the migration's transaction first; run statement by statement.
     for statement in script.split(";"):
