@@ -1,10 +1,11 @@
 """Design: the film's look, per character the reference photos and the sheet made from them, and who speaks with
-which voice (the characters and the Narrator)."""
+which voice (the characters and the Narrator); saving a character to the workspace library, casting one from it."""
 import streamlit as st
 
 from core import jobs as core_jobs
 from core.errors import DailiesError
 from core.models import NARRATOR, VOICES
+from core.pipeline import cast
 from core.pipeline.edits import edit_story, is_approved, set_voice
 from core.pipeline.plan import add_reference, set_style_lock, story_of
 from core.pipeline.status import stale_slots
@@ -153,10 +154,36 @@ for i, c in enumerate(plan.characters):
             with st.expander("Compare two takes"):
                 widgets.compare(project, sheet_slot, key=f"sheet-{i}")
         voice_box(c.name)
+        if sheet is not None and st.button("Save to the character library", key=f"save-{i}", disabled=busy,
+                                           width="stretch", help=f"Keep {c.name} (description, photo, sheet, voice) "
+                                           "to cast in another film"):
+            try:
+                saved = cast.save(project, c.name)
+                st.toast(f"{c.name} is in the character library as “{saved.key}”")
+            except DailiesError as err:
+                st.error(str(err))
 with cols[len(plan.characters) % 2].container(border=True):
     st.subheader(NARRATOR)
     st.caption("Speaks the narration: the lines no character says")
     voice_box(NARRATOR)
+
+saved = cast.listed()
+with st.expander(f"Cast a character from the library ({len(saved)} saved)"):
+    if not saved:
+        st.caption("Nobody saved yet: “Save to the character library” under a character's sheet keeps them.")
+    else:
+        who = st.selectbox("Character", [s.key for s in saved], key="cast-pick", format_func=lambda k: next(
+            f"{s.name} — {s.role or 'no role'}, voice {s.voice or 'not set'}, from {s.origin.get('project', '?')}"
+            for s in saved if s.key == k))
+        if st.button("Cast into this film", key="cast", disabled=busy,
+                     help="Their description, photo and voice join the story; their sheet is re-used, not made again"):
+            try:
+                done = cast.cast(project, who)
+                st.toast(f"Cast {done['name']}: the sheet is re-used (take {done['sheet']})"
+                         + (", add them to scenes on the Shooting page" if done.get("joined") else ""))
+                st.rerun()
+            except DailiesError as err:
+                st.error(str(err))
 
 sheets = [c.name for c in plan.characters if f"sheet/{c.name}" in heads]
 if len(sheets) >= 2:

@@ -327,3 +327,45 @@ def test_the_generate_page_hands_the_cut_to_an_editor(workspace, finished_film):
     assert len([c for c in tl.video_tracks()[0] if isinstance(c, otio.schema.Clip)]) == done["clips"] == 3
     assert any(done["path"] in m.value and "Final Cut Pro 7 XML" in m.value for m in at.markdown)
     assert_clean(at, "generate")
+
+
+def test_a_character_saved_on_the_design_page_is_cast_into_another_film(workspace, finished_film):
+    import shutil
+
+    for name in ("harbour", "second"):
+        shutil.copytree(finished_film, workspace / name)
+    at = open_project(app(), "harbour")
+    at.switch_page("pages/design.py").run()
+    button(at, "Save to the character library").click().run()  # the first character: Ada
+    assert_clean(at, "design")
+    second = Project.open(workspace / "second")
+    story = second.takes.head("story").id
+    at = open_project(app(), "second")
+    at.switch_page("pages/design.py").run()
+    at.selectbox(key="cast-pick").set_value("ada").run()
+    button(at, "Cast into this film").click().run()
+    assert_clean(at, "design")
+    # the same film copied: Ada's sheet is already that file, so it stays, now kept; nothing was made or paid for
+    sheet = second.takes.head("sheet/Ada")
+    assert sheet.asset == Project.open(workspace / "harbour").takes.head("sheet/Ada").asset
+    assert second.tags.has(sheet.id, "keep") and second.takes.head("story").id == story
+    assert any("Cast Ada" in t.value for t in at.toast)
+
+
+def test_tags_set_on_the_page_or_elsewhere_both_hold(workspace, finished_film):
+    import shutil
+
+    path = workspace / "harbour"
+    shutil.copytree(finished_film, path)
+    project = Project.open(path)
+    sheet = project.takes.head("sheet/Ada")
+    at = open_project(app(), "harbour")
+    at.switch_page("pages/design.py").run()
+    pills = at.button_group(key=f"sheet-0-tags-{sheet.id}")
+    pills.set_value(["love"]).run()
+    assert project.tags.of(sheet.id) == ["love"]  # the person's click
+    project.tags.add(sheet.id, "keep")  # set elsewhere (the CLI, a cast) while the page is open
+    at.run()
+    assert project.tags.of(sheet.id) == ["keep", "love"]
+    assert at.button_group(key=f"sheet-0-tags-{sheet.id}").value == ["keep", "love"]
+    assert_clean(at, "design")

@@ -135,17 +135,21 @@ def take_strip(project: Project, slot: str, *, head: Take | None, disabled: bool
     which = c1.selectbox("Tags of", ids, index=ids.index(head.id) if head and head.id in ids else 0,
                          format_func=lambda i: f"#{i}" + (" ●" if head and i == head.id else ""),
                          key=f"{key}-tag-take", label_visibility="collapsed", disabled=disabled)
-    have = tags.get(which, [])
-    with c2:
-        picked = st.pills("Tags", TAGS, selection_mode="multi", default=have, key=f"{key}-tags-{which}",
-                          label_visibility="collapsed", disabled=disabled,
-                          help="keep: no automatic step replaces it · hate: none makes it head again")
-    if sorted(picked or []) != sorted(have):
-        for t in set(picked or []) - set(have):
+    pills = f"{key}-tags-{which}"
+    # The widget shows the tags as stored, every run: a tag set elsewhere (the CLI, a cast from the library) is
+    # not taken back by a widget that still remembers the old set. Only the person's own click changes them.
+    st.session_state[pills] = tags.get(which, [])
+
+    def apply() -> None:
+        picked, now = set(st.session_state.get(pills) or []), set(project.tags.of(which))
+        for t in picked - now:
             project.tags.add(which, t)
-        for t in set(have) - set(picked or []):
+        for t in now - picked:
             project.tags.remove(which, t)
-        st.rerun()
+
+    with c2:
+        st.pills("Tags", TAGS, selection_mode="multi", key=pills, on_change=apply, label_visibility="collapsed",
+                 disabled=disabled, help="keep: no automatic step replaces it · hate: none makes it head again")
     older = takes[:-STRIP]
     if older:
         pick = st.selectbox(f"Older takes ({len(older)})", [t.id for t in reversed(older)], index=None,

@@ -116,6 +116,12 @@ def plan_story(ctx: Context, concept: str, *, scenes: int | None = None, style: 
                                 branch=ctx.branch, job=ctx.job_id)
     ctx.job.step_done(f"Planned “{story_of(take).title}”")
     map_references(ctx, take)
+    from core.pipeline.cast import PENDING, apply_pending
+
+    if ctx.project.setting(PENDING):  # characters cast from the library before there was a story
+        for done in apply_pending(ctx.project, branch=ctx.branch):
+            ctx.job.say(f"Cast {done['name']} from the character library")
+        take = ctx.project.takes.head("story", ctx.branch)
     return take
 
 

@@ -220,6 +220,22 @@ def m008_take_text(db):
                f"{_TAKE_TAGS.format(id='takes.id')} FROM takes")
 
 
+@migrations()
+def m009_reused_origin(db):
+    # A take may be re-used: an existing file (a character from the workspace library, a close match found before
+    # paying) made a new take of this slot, pointing at the same asset; where it came from is in its payload.
+    # The CHECK is loosened in place, as m005 does for job statuses.
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'takes'").fetchone()[0]
+    old = "('generated','uploaded','edited','restored')"
+    if old in sql:
+        version = db.execute("PRAGMA schema_version").fetchone()[0]
+        db.execute("PRAGMA writable_schema = ON")
+        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'takes'",
+                   [sql.replace(old, old[:-1] + ",'reused')")])
+        db.execute(f"PRAGMA schema_version = {version + 1}")
+        db.execute("PRAGMA writable_schema = OFF")
+
+
 def _run(db, script: str) -> None:
     # executescript() would COMMIT the migration's transaction first; run statement by statement.
     for statement in script.split(";"):

@@ -18,7 +18,7 @@ from typing import Any
 from core.errors import InputError, NotFound
 from core.store.assets import now
 
-ORIGINS = ("generated", "uploaded", "edited", "restored")
+ORIGINS = ("generated", "uploaded", "edited", "restored", "reused")
 _BRANCH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 
 
