@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop after the plan, the sheets, the keyframes and the clips until each is approved "
                         "(`approve` continues); without it everything is made and approved in one go")
     _model_option(m)
+    _reuse_option(m)
 
     ap = sub.add_parser("approve", help="approve what a --review run waits for and continue it to the next stop")
     ap.add_argument("--project", required=True)
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="what status lists as needing regen, and nothing the run itself makes stale")
     r.add_argument("--provider", default=None)
     _model_option(r)
+    _reuse_option(r)
 
     sc = sub.add_parser("scene", help="re-cut: insert, move, remove or duplicate a scene; its takes go with it")
     ssub = sc.add_subparsers(dest="scene_command", required=True, parser_class=_Parser)
@@ -262,8 +264,27 @@ def _open(path_arg: str, *, create: bool = False):
 def _run_job(project, kind: str, params: dict, provider: str, resumed_from: int | None = None,
              models: dict[str, str] | None = None) -> dict:
     job_id = jobs.submit(project, kind, params, provider=provider, resumed_from=resumed_from, background=False,
-                         on_report=progress, models=models)
+                         on_report=progress, models=models, on_offer=_answer_offer)
     return _result(project, job_id)
+
+
+def _reuse_option(p) -> None:
+    from core.pipeline.reuse import POLICIES
+
+    p.add_argument("--reuse", choices=POLICIES, default=None,
+                   help="before paying for a sheet, keyframe or clip, re-use a close take of this or another project "
+                        "of the workspace: ask (at the terminal; the default), auto, or never")
+
+
+def _answer_offer(offer) -> bool:
+    """A re-use offer asked at the terminal; with no terminal to ask, said and not taken."""
+    said = offer.describe()
+    if not sys.stdin.isatty():
+        print(f"offer: {said} (not taken: no terminal to ask; --reuse auto takes offers)", file=sys.stderr)
+        return False
+    sys.stderr.write(f"{said[0].upper()}{said[1:]}? [Y/n] ")
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in ("", "y", "yes")
 
 
 def _result(project, job_id: int) -> dict:
@@ -295,7 +316,8 @@ def cmd_make(a) -> int:
     project.set_setting("provider", provider)
     for name, data, filename in refs:
         add_reference(project, name, data, filename=filename)
-    params = {"concept": concept, "scenes": a.scenes, "style": a.style, "review": a.review}
+    params = {"concept": concept, "scenes": a.scenes, "style": a.style, "review": a.review,
+              **({"reuse": a.reuse} if a.reuse else {})}
     previous = next((j for j in jobs.recent(project, 1) if j["kind"] == "make" and j["status"] == "interrupted"), None)
     if previous:
         print(f"Resuming interrupted job {previous['id']}; finished steps are reused.", file=sys.stderr)
@@ -312,7 +334,7 @@ def cmd_approve(a) -> int:
     if waiting:
         provider = _provider(waiting[0]["params"].get("provider"))
         _preflight(provider, project, waiting[0]["params"].get("models") or {})
-    result = _result(project, jobs.approve(project, background=False, on_report=progress))
+    result = _result(project, jobs.approve(project, background=False, on_report=progress, on_offer=_answer_offer))
     if "path" in result:
         print(result["path"])
     return 0
@@ -332,7 +354,8 @@ def cmd_regenerate(a) -> int:
     models = _models(a.model, provider)
     _preflight(provider, project, models)
     if a.stale:
-        result = _run_job(project, "regenerate_stale", {}, provider, models=models)
+        result = _run_job(project, "regenerate_stale", {"reuse": a.reuse} if a.reuse else {}, provider,
+                          models=models)
         print(f"Regenerated {', '.join(result['regenerated']) or 'nothing but the cut'}.", file=sys.stderr)
     else:  # the job names the scene by its id, so a re-cut while it waits cannot point it at another scene
         result = _run_job(project, "regenerate", {"scene": plan.at(a.scene).scene_id}, provider, models=models)

@@ -64,11 +64,12 @@ def active(project) -> list[dict]:
 def submit(project, kind: str, params: dict[str, Any], *, provider: str = "offline",
            resumed_from: int | None = None, background: bool = True,
            on_report: Callable[[float, str], None] | None = None, models: dict[str, str] | None = None,
-           branch: str | None = None) -> int:
+           branch: str | None = None, on_offer: Callable[[Any], bool] | None = None) -> int:
     """Record a job and run it on a thread (or in this thread with background=False); returns its id.
 
     `models` overrides the project's model settings for this job (and its resumes): `--model ROLE=NAME`.
-    `branch` is the branch it works on (default: the current one)."""
+    `branch` is the branch it works on (default: the current one). `on_offer(offer)` answers a re-use offer at
+    once (the CLI at a terminal); without it a run in `ask` mode waits at a gate for the answer."""
     if kind not in KINDS:
         raise InputError(f"Unknown job kind {kind!r}.")
     busy = active(project)
@@ -83,15 +84,15 @@ def submit(project, kind: str, params: dict[str, Any], *, provider: str = "offli
                                  params={"provider": provider, **({"models": models} if models else {}), **params})
     if kind == "make":  # a new run replaces one that waits; an edit or a regenerate meanwhile does not
         project.jobs.supersede(branch, by=job_id)
-    _start(project, job_id, background=background, on_report=on_report)
+    _start(project, job_id, background=background, on_report=on_report, on_offer=on_offer)
     return job_id
 
 
-def _start(project, job_id: int, *, background: bool, on_report) -> None:
+def _start(project, job_id: int, *, background: bool, on_report, on_offer=None) -> None:
     release = hold(str(project.conns.path), job_id)  # live before its thread exists: never seen as orphaned
     if not background:
         try:
-            _execute(project, job_id, on_report)
+            _execute(project, job_id, on_report, on_offer)
         finally:
             release()
         return
@@ -105,7 +106,8 @@ def _start(project, job_id: int, *, background: bool, on_report) -> None:
 
 
 def approve(project, job_id: int | None = None, *, background: bool = True,
-            on_report: Callable[[float, str], None] | None = None) -> int:
+            on_report: Callable[[float, str], None] | None = None,
+            on_offer: Callable[[Any], bool] | None = None) -> int:
     """Approve the stage a run waits at and continue that same run; returns its id."""
     waiting = [j for j in project.jobs.waiting_jobs() if job_id in (None, j["id"])]
     if not waiting:
@@ -121,11 +123,11 @@ def approve(project, job_id: int | None = None, *, background: bool = True,
                          "Fix, or Accept anyway, before approving.")
     gates.approve(project, row["waiting"], branch=row["branch"])
     project.jobs.requeue(row["id"])
-    _start(project, row["id"], background=background, on_report=on_report)
+    _start(project, row["id"], background=background, on_report=on_report, on_offer=on_offer)
     return row["id"]
 
 
-def _execute(project, job_id: int, on_report=None) -> None:
+def _execute(project, job_id: int, on_report=None, on_offer=None) -> None:
     from core.providers import get_provider
 
     rows = project.jobs
@@ -136,11 +138,13 @@ def _execute(project, job_id: int, on_report=None) -> None:
         params = dict(row["params"])
         name = params.pop("provider", "offline")
         models = {**(project.setting(f"models/{name}") or {}), **params.pop("models", {})}
+        reuse = params.pop("reuse", None) or project.setting("reuse") or "ask"
         provider = get_provider(name, models=models or None)
         rows.started(job_id)
         job.say(f"Checking {name}: key and models")
         provider.preflight()  # a rejected key or a retired model stops the job before any paid call
-        ctx = Context(project=project, provider=provider, job=job, branch=row["branch"])
+        ctx = Context(project=project, provider=provider, job=job, branch=row["branch"], reuse_policy=reuse,
+                      ask_reuse=on_offer)
         rows.succeeded(job_id, KINDS[row["kind"]](ctx, **params))
     except gates.GateReached as gate:
         rows.wait(job_id, gate.stage, str(gate))

@@ -58,6 +58,47 @@ def approve_and_continue(project: Project, job_id: int | None = None) -> bool:
     return True
 
 
+def reuse_banner(project: Project | None) -> None:
+    """Above every page, while a run waits on a re-use offer: the offer and the person's answer."""
+    if project is None:
+        return
+    waiting = project.jobs.waiting_jobs(project.branch)
+    if waiting and waiting[0]["waiting"] == gates.REUSE and not busy(project):
+        with st.container(border=True):
+            reuse_offer(project, waiting[0])
+
+
+def reuse_offer(project: Project, job: dict) -> None:
+    """The re-use offer a run waits on: the take it would re-use, and the person's answer, which continues it."""
+    from core.pipeline import reuse
+    from core.store import Project as Store
+    from core.thumbs import thumb_path
+
+    offer = reuse.pending(project)
+    if offer is None:  # answered elsewhere (another tab): the run only needs continuing
+        if st.button("Continue the run", key=f"reuse-continue-{job['id']}"):
+            if approve_and_continue(project, job["id"]):
+                st.rerun()
+        return
+    said = offer.describe(str(project.path))
+    st.info(f"Job {job['id']} asks: {said[0].upper()}{said[1:]} instead of paying for a new one?",
+            icon=":material/recycling:")
+    if offer.ext in ("png", "jpg", "webp", "mp4"):
+        source = project if offer.project_path == str(project.path) else Store.open(offer.project_path, create=False)
+        try:
+            st.image(str(thumb_path(source, offer.asset, "s")), width=240)
+        except DailiesError as err:
+            st.caption(str(err))
+    every = st.checkbox(f"The same answer for every offer from {offer.project}", key=f"reuse-all-{job['id']}")
+    take, new = st.columns(2)
+    for col, accept, label in ((take, True, "Re-use it"), (new, False, "Make a new one")):
+        if col.button(label, key=f"reuse-{accept}-{job['id']}", width="stretch", type="primary" if accept else
+                      "secondary"):
+            reuse.decide(project, offer, accept, every_from_project=every)
+            if approve_and_continue(project, job["id"]):
+                st.rerun()
+
+
 def gate_banner(project: Project, stage: str) -> None:
     """On the page of a stage: what the run waits for, and the button that approves it and goes on."""
     waiting = project.jobs.waiting_jobs(project.branch)
@@ -86,6 +127,10 @@ def progress_panel(project: Project | None) -> None:
                 st.rerun()  # the job just ended: refresh the page once, then stop polling
             last = jobs.recent(project, 1)
             waiting = project.jobs.waiting_jobs(project.branch)
+            if waiting and waiting[0]["waiting"] == gates.REUSE:
+                st.info(f"Job {waiting[0]['id']} waits for your answer to a re-use offer (above the page).",
+                        icon=":material/recycling:")
+                return
             if waiting:
                 job = waiting[0]
                 st.info(f"Job {job['id']} waits for your approval of {gates.NAMES[job['waiting']]}.",

@@ -19,9 +19,13 @@ STRIP = 5  # newest takes shown as thumbnails; older ones are picked from a list
 
 
 def need_project() -> Project:
-    """The current project, or a 'create one' form and stop."""
+    """The current project, or a 'create one' form and stop. Above every project page: the question a waiting
+    run asks, if it asks one (a re-use offer)."""
     p = state.project()
     if p is not None:
+        from ui import jobs
+
+        jobs.reuse_banner(p)
         return p
     st.info("No project is open. Create one here or pick one in the sidebar.")
     new_project_form("page")

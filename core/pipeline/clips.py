@@ -69,7 +69,9 @@ def make_clip(ctx: Context, n: int, *, regenerate: bool = False,
                           payload={"scene": n, "attempts": done.history, "prompt": done.prompt,
                                    "duration": scene.duration_seconds})
 
-    take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate)
+    # Offered from elsewhere only when it animates the very same keyframe, as long and in the same shape.
+    reuse = ("clip", prompts.motion_prompt(scene), f"{keyframe.asset}|{scene.duration_seconds}|{aspect_ratio}")
+    take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate, reuse=reuse)
     normalized(ctx.project, take.asset)  # now, in the clip's own worker, not later on the cut's critical path
     ctx.job.step_done(f"Clip of {label.lower()} ready")
     return take

@@ -96,6 +96,10 @@ class Context:
     provider: Any
     job: JobHandle = field(default_factory=JobHandle)
     branch: str | None = None
+    # Re-use before paying (core.pipeline.reuse): "ask", "auto" or "never"; `ask_reuse(offer)` answers an offer
+    # where someone can be asked at once (the CLI at a terminal); without it, `ask` stops the run at a gate.
+    reuse_policy: str = "never"
+    ask_reuse: Callable[[Any], bool] | None = None
 
     def __post_init__(self):
         self.branch = self.branch or self.project.branch
@@ -217,8 +221,12 @@ class Context:
 
     # -- takes ---------------------------------------------------------------------------------
     def produce(self, slot: str, *, recipe_of: dict, inputs: dict[str, int], make: Callable[[int], StepResult],
-                regenerate: bool = False, origin: str = "generated") -> Take:
-        """Reuse the take made from this recipe, or make a new one; either way it becomes the head."""
+                regenerate: bool = False, origin: str = "generated",
+                reuse: tuple[str, str, str] | None = None) -> Take:
+        """Reuse the take made from this recipe, or make a new one; either way it becomes the head.
+
+        `reuse` = (kind, words, key) of a sheet, keyframe or clip: before making it, a close take elsewhere is
+        offered as `reuse_policy` says, and what is made is indexed for later offers."""
         takes, tags = self.project.takes, self.project.tags
         recipe = recipe_hash(recipe_of)
         if not regenerate:
@@ -235,14 +243,52 @@ class Context:
                 return existing
             # A hated result is not made again from the cached call either: a new variant asks anew.
             variant = takes.next_variant(slot, recipe) if existing is not None or hated else 0
+            if reuse is not None:
+                taken = self._reuse(slot, reuse, recipe, variant, inputs)
+                if taken is not None:
+                    return taken
         else:
             variant = takes.next_variant(slot, recipe)
         result = make(variant)
         head = takes.head(slot, self.branch)
-        return takes.write(slot, branch=self.branch, payload=result.payload, asset=result.asset, inputs=inputs,
+        take = takes.write(slot, branch=self.branch, payload=result.payload, asset=result.asset, inputs=inputs,
                            origin=origin, provider=self.provider.name, model=result.model, recipe=recipe,
                            variant=variant, score=result.score, cost_usd=result.cost_usd, job=self.job_id,
                            parent=head.id if head else None, note=result.note)
+        if reuse is not None and take.asset:
+            from core.pipeline import reuse as offers
+
+            offers.index(self.project, take, *reuse)
+        return take
+
+    def _reuse(self, slot: str, reuse: tuple[str, str, str], recipe: str, variant: int,
+               inputs: dict[str, int]) -> Take | None:
+        """A take from elsewhere instead of a new one, when one is close and the person takes it."""
+        from core.pipeline import gates
+        from core.pipeline import reuse as offers
+
+        if self.reuse_policy == "never":
+            return None
+        kind, words, key = reuse
+        offer = offers.find(self.project, slot, kind, words, key)
+        if offer is None:
+            return None
+        said = offer.describe(str(self.project.path))
+        if self.reuse_policy == "auto":
+            accept = True
+        else:
+            accept = offers.decision(self.project, offer)
+            if accept is None and self.ask_reuse is not None:
+                accept = bool(self.ask_reuse(offer))
+            elif accept is None:
+                offers.remember_pending(self.project, offer)
+                raise gates.GateReached(gates.REUSE)
+        if not accept:
+            self.job.say(f"Not taken: {said}")
+            return None
+        self.job.say(said[0].upper() + said[1:])
+        return offers.adopt(self.project, offer, branch=self.branch, recipe=recipe, variant=variant, inputs=inputs,
+                            job=self.job_id, provider=self.provider.name, model=None)
 
     def _repoint(self, take: Take, inputs: dict[str, int]) -> Take:
         """Same result, different input takes (e.g. an edit elsewhere in the story): record a take that points

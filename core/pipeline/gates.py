@@ -25,8 +25,10 @@ from core.store import Project
 
 STAGES = ("plan", "sheets", "keyframes", "clips")
 WHERE = {"plan": "the Story page", "sheets": "the Design page", "keyframes": "the Shooting page",
-         "clips": "the Generate page"}
-NAMES = {"plan": "the plan", "sheets": "the sheets", "keyframes": "the keyframes", "clips": "the clips"}
+         "clips": "the Generate page", "reuse": "any page (the sidebar asks)"}
+NAMES = {"plan": "the plan", "sheets": "the sheets", "keyframes": "the keyframes", "clips": "the clips",
+         "reuse": "a re-use offer"}
+REUSE = "reuse"  # not a stage: a run in `ask` mode waits here for the answer to a re-use offer (core.pipeline.reuse)
 
 
 class GateReached(Exception):
@@ -38,6 +40,9 @@ class GateReached(Exception):
 
 
 def waiting_message(stage: str) -> str:
+    if stage == REUSE:
+        return ("Waiting for your answer to a re-use offer: take it or make a new one in the sidebar "
+                "(CLI: run with --reuse auto or --reuse never).")
     return (f"Waiting for your approval of {NAMES[stage]}: review {'it' if stage == 'plan' else 'them'} on "
             f"{WHERE[stage]}, then Approve and continue (CLI: dailies approve --project DIR).")
 
@@ -67,6 +72,8 @@ def _pinned(project: Project, stage: str, branch: str) -> dict[str, str | None]:
 
 def approve(project: Project, stage: str, branch: str | None = None) -> None:
     branch = branch or project.branch
+    if stage == REUSE:  # the answer is stored with the offer (reuse.decide); continuing the run is all
+        return
     if stage == "plan":
         approve_story(project, branch=branch)
         return
@@ -90,7 +97,7 @@ def below_bar(project: Project, stage: str, branch: str | None = None) -> list[s
 
     heads = project.takes.heads(branch or project.branch)
     out = []
-    for slot in stage_slots(project, stage, branch) if stage != "plan" else []:
+    for slot in stage_slots(project, stage, branch) if stage in STAGES[1:] else []:
         take = heads.get(slot)
         if take is not None and take.score is not None and take.score < SCORE_THRESHOLD \
                 and project.tags.override(take.id) is None:

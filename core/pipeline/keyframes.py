@@ -98,7 +98,10 @@ def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False,
                           payload={"scene": n, "attempts": done.history, "issues": done.issues,
                                    "prompt": done.prompt})
 
-    take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate)
+    # Offered from elsewhere only when drawn around the very same pictures (sheets, style lock, previous keyframe).
+    reuse = ("keyframe", prompts.keyframe_prompt(style, palette, scene, descriptions, roles),
+             f"{look.payload['aspect_ratio']}|" + ",".join(t.asset for _, t in refs))
+    take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate, reuse=reuse)
     ctx.job.step_done(f"Keyframe of {label.lower()} ready" + (f" (score {take.score:.2f})"
                                                                if take.score is not None else ""))
     return take

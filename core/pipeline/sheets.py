@@ -62,7 +62,10 @@ def make_sheet(ctx: Context, name: str, *, regenerate: bool = False,
                           model=ctx.provider.models.get("image"),
                           payload={"character": name, "attempts": done.history, "issues": done.issues})
 
-    take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate)
+    # Offered from elsewhere only when made from the very same photo and style lock.
+    reuse = ("sheet", prompts.sheet_prompt(style, palette, character, ref is not None, None, style_lock=bool(lock)),
+             f"photo:{ref.asset if ref else ''}|lock:{lock or ''}")
+    take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate, reuse=reuse)
     ctx.job.step_done(f"Sheet for {name} ready (score {take.score:.2f})" if take.score is not None
                       else f"Sheet for {name} ready")
     return take

@@ -236,6 +236,22 @@ def m009_reused_origin(db):
         db.execute("PRAGMA writable_schema = OFF")
 
 
+@migrations()
+def m010_embeddings(db):
+    # Re-use before paying (core.pipeline.reuse): what each sheet, keyframe and clip was made from, as a sentence
+    # embedding of its request and a key naming the pictures it was made from by content.
+    _run(db, """
+        CREATE TABLE embeddings (
+            take   INTEGER PRIMARY KEY REFERENCES takes(id),
+            kind   TEXT NOT NULL,
+            model  TEXT NOT NULL,
+            key    TEXT NOT NULL,
+            vector BLOB NOT NULL
+        );
+        CREATE INDEX embeddings_kind ON embeddings(kind, model, key);
+        """)
+
+
 def _run(db, script: str) -> None:
     # executescript() would COMMIT the migration's transaction first; run statement by statement.
     for statement in script.split(";"):

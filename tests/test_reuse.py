@@ -1,0 +1,100 @@
+"""Re-use before paying: a second film of the same concept is offered every picture and clip of the first."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import jobs
+from core.cli import main
+from core.pipeline import reuse
+from core.store import Project
+from tests.conftest import ROOT
+
+CONCEPT = "A lighthouse keeper and a gull wait out the storm"
+MADE = ("make_sheet", "compose_keyframe", "animate_clip")  # the image and video calls
+
+
+def made_calls(project: Project) -> list[dict]:
+    return [c for c in project.calls.rows() if c["operation"] in MADE]
+
+
+@pytest.fixture
+def first(workspace):
+    """The first film, made in the workspace (its sheets, keyframes and clips indexed as they are made)."""
+    assert main(["make", CONCEPT, "--project", str(workspace / "first"), "--scenes", "2",
+                 "--provider", "offline"]) == 0
+    return Project.open(workspace / "first")
+
+
+def media_slots(project: Project) -> list[str]:
+    return sorted(s for s in project.takes.head_ids() if s.split("/")[0] in reuse.KINDS)
+
+
+def test_with_reuse_auto_the_second_film_makes_no_picture_or_clip(first, workspace, capsys):
+    assert main(["make", CONCEPT, "--project", str(workspace / "second"), "--scenes", "2", "--provider", "offline",
+                 "--reuse", "auto"]) == 0
+    second = Project.open(workspace / "second")
+    assert made_calls(second) == []
+    slots = media_slots(second)
+    assert len(slots) == 2 + 2 + 2  # two sheets, two keyframes, two clips
+    for slot in slots:
+        take, theirs = second.takes.head(slot), first.takes.head(slot)
+        assert take.origin == "reused" and take.cost_usd == 0 and take.asset == theirs.asset
+        assert take.payload["reused_from"] == {"project": "first", "path": str(first.path), "take": theirs.id,
+                                               "slot": slot}
+        assert take.payload["similarity"] >= reuse.THRESHOLD
+    assert "Re-use take #" in capsys.readouterr().err
+    # the film itself is whole: the cut is made from the re-used clips
+    assert second.takes.head("cut").payload["scenes"] == 2
+
+
+def test_ask_without_a_terminal_says_each_offer_and_makes_new_ones(first, workspace, capsys):
+    assert main(["make", CONCEPT, "--project", str(workspace / "asked"), "--scenes", "2",
+                 "--provider", "offline"]) == 0
+    offers = [line for line in capsys.readouterr().err.splitlines() if line.startswith("offer: ")]
+    assert len(offers) == 6 and all("1.00 similar" in o and "not taken" in o for o in offers)
+    asked = Project.open(workspace / "asked")
+    assert len({c["slot"] for c in made_calls(asked)}) == 6
+    assert all(asked.takes.head(s).origin == "generated" for s in media_slots(asked))
+
+
+def test_an_offer_needs_the_same_pictures_and_close_words(first):
+    sheet = first.takes.head("sheet/Wren")
+    row = next(first.conns.get().query("SELECT key FROM embeddings WHERE take = ?", [sheet.id]))
+    text = sheet.payload.get("prompt") or ""
+    keyframe = first.takes.head("keyframe/1")
+    key = next(first.conns.get().query("SELECT key FROM embeddings WHERE take = ?", [keyframe.id]))["key"]
+    words = keyframe.payload["prompt"]
+    # the same words and pictures, in another slot of the same kind: offered (an older take of the very slot: not)
+    found = reuse.find(first, "keyframe/9", "keyframe", words + " A red kite flies overhead.", key,
+                       others=[])
+    assert found is not None and found.take == keyframe.id and 0.85 <= found.similarity < 1.0
+    assert reuse.find(first, "keyframe/1", "keyframe", words, key, others=[]) is None
+    # other pictures in (another sheet), or other words: nothing
+    assert reuse.find(first, "keyframe/9", "keyframe", words, key + "x", others=[]) is None
+    assert reuse.find(first, "keyframe/9", "keyframe", "A robot paints a mural on a rainy city street at night.",
+                      key, others=[]) is None
+    assert row["key"].startswith("photo:") and text == ""  # a sheet's words are its request, not its payload
+
+
+def test_in_the_app_a_run_waits_for_the_answer_and_takes_every_offer_from_a_project(first, workspace):
+    project = Project.open(workspace / "third")
+    project.set_setting("reuse", "ask")
+    job = jobs.submit(project, "make", {"concept": CONCEPT, "scenes": 2}, background=False)
+    row = jobs.get(project, job)
+    assert row["status"] == "waiting" and row["waiting"] == "reuse"
+    offer = reuse.pending(project)
+    assert offer.slot.startswith("sheet/") and offer.project == "first"
+    assert made_calls(project) == []  # nothing paid for while the question is open
+    # the page asks; "Re-use it" with "every offer from first" continues the same run to the end
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["project"] = "third"
+    at.run()
+    assert any("asks: Re-use take #" in i.value for i in at.info)
+    at.checkbox(key=f"reuse-all-{job}").check().run()
+    next(b for b in at.button if b.label == "Re-use it").click().run()
+    assert not at.exception
+    row = jobs.wait(project, job, timeout=300)
+    assert row["status"] == "succeeded", row["message"]
+    assert made_calls(project) == []
+    assert all(project.takes.head(s).origin == "reused" for s in media_slots(project))
