@@ -143,8 +143,11 @@ def _execute(project, job_id: int, on_report=None, on_offer=None) -> None:
         rows.started(job_id)
         job.say(f"Checking {name}: key and models")
         provider.preflight()  # a rejected key or a retired model stops the job before any paid call
+        from core.projects import list_projects
+
         ctx = Context(project=project, provider=provider, job=job, branch=row["branch"], reuse_policy=reuse,
-                      ask_reuse=on_offer)
+                      ask_reuse=on_offer, workspace_projects=[p.path for p in list_projects()]
+                      if reuse != "never" else [])
         rows.succeeded(job_id, KINDS[row["kind"]](ctx, **params))
     except gates.GateReached as gate:
         rows.wait(job_id, gate.stage, str(gate))

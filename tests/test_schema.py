@@ -39,8 +39,13 @@ def test_a_project_from_the_last_release_is_upgraded_in_place(tmp_path):
         before = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("takes", "heads", "calls")}
         assert "error_kind" not in [c[1] for c in conn.execute("PRAGMA table_info(jobs)")]
     project = Project.open(path)
-    assert [m.name for m in migrations.applied(project.db)][-4:] == ["m004_job_error_kind", "m005_job_waiting",
-                                                                     "m006_tags", "m007_overrides"]
+    assert [m.name for m in migrations.applied(project.db)][-7:] == [
+        "m004_job_error_kind", "m005_job_waiting", "m006_tags", "m007_overrides", "m008_take_text",
+        "m009_reused_origin", "m010_embeddings"]
+    assert project.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    from core.library import items
+    story = project.takes.head("story")
+    assert story.id in [i.take for i in items(project, query=story.payload["concept"].split()[-1])]  # indexed
     assert "error_kind" in project.db["jobs"].columns_dict and "meta" in project.db["derived"].columns_dict
     assert {t: project.db[t].count for t in ("takes", "heads", "calls")} == before  # nothing lost or rewritten
     st = status(project)

@@ -17,7 +17,8 @@ def test_migrations_build_the_schema_from_a_blank_database(tmp_path):
     assert {"settings", "assets", "branches", "jobs", "takes", "heads", "events", "calls", "derived"} <= tables
     applied = [m.name for m in migrations.applied(project.db)]
     assert applied == ["m001_initial", "m002_derived_meta", "m003_deferred", "m004_job_error_kind",
-                       "m005_job_waiting", "m006_tags", "m007_overrides"]
+                       "m005_job_waiting", "m006_tags", "m007_overrides", "m008_take_text", "m009_reused_origin",
+                       "m010_embeddings"]
     assert "meta" in project.db["derived"].columns_dict
     assert project.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     project.close()

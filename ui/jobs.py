@@ -80,13 +80,16 @@ def reuse_offer(project: Project, job: dict) -> None:
             if approve_and_continue(project, job["id"]):
                 st.rerun()
         return
-    said = offer.describe(str(project.path))
+    said = offer.describe()
     st.info(f"Job {job['id']} asks: {said[0].upper()}{said[1:]} instead of paying for a new one?",
             icon=":material/recycling:")
     if offer.ext in ("png", "jpg", "webp", "mp4"):
-        source = project if offer.project_path == str(project.path) else Store.open(offer.project_path, create=False)
         try:
-            st.image(str(thumb_path(source, offer.asset, "s")), width=240)
+            source = Store.open(offer.project_path, create=False)
+            try:
+                st.image(str(thumb_path(source, offer.asset, "s")), width=240)
+            finally:
+                source.close()
         except DailiesError as err:
             st.caption(str(err))
     every = st.checkbox(f"The same answer for every offer from {offer.project}", key=f"reuse-all-{job['id']}")

@@ -100,6 +100,7 @@ class Context:
     # where someone can be asked at once (the CLI at a terminal); without it, `ask` stops the run at a gate.
     reuse_policy: str = "never"
     ask_reuse: Callable[[Any], bool] | None = None
+    workspace_projects: list = field(default_factory=list)   # where else an offer may come from (paths)
 
     def __post_init__(self):
         self.branch = self.branch or self.project.branch
@@ -270,10 +271,10 @@ class Context:
         if self.reuse_policy == "never":
             return None
         kind, words, key = reuse
-        offer = offers.find(self.project, slot, kind, words, key)
+        offer = offers.find(self.project, slot, kind, words, key, others=self.workspace_projects)
         if offer is None:
             return None
-        said = offer.describe(str(self.project.path))
+        said = offer.describe()
         if self.reuse_policy == "auto":
             accept = True
         else:

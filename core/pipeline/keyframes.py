@@ -99,7 +99,9 @@ def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False,
                                    "prompt": done.prompt})
 
     # Offered from elsewhere only when drawn around the very same pictures (sheets, style lock, previous keyframe).
-    reuse = ("keyframe", prompts.keyframe_prompt(style, palette, scene, descriptions, roles),
+    from core.pipeline.reuse import scene_words
+
+    reuse = ("keyframe", scene_words(scene),
              f"{look.payload['aspect_ratio']}|" + ",".join(t.asset for _, t in refs))
     take = ctx.produce(slot, recipe_of=recipe, inputs=inputs, make=make, regenerate=regenerate, reuse=reuse)
     ctx.job.step_done(f"Keyframe of {label.lower()} ready" + (f" (score {take.score:.2f})"

@@ -9,8 +9,14 @@ takes of the same kind and the same key in this project and in every project of
 the workspace; the closest one at or above the threshold (0.85 by default) is
 offered: "re-use take #12 of fox-and-owl (keyframe/2, 0.91 similar)". The key
 is what makes the offer safe: words alone would offer a keyframe drawn around
-other characters' sheets. An older take of the very same slot is never offered:
-it differs because the person changed something on purpose.
+other characters' sheets. A keyframe's words are its scene's own (title,
+description, action, mood, camera), not the character descriptions every
+keyframe of a film shares, which made two scenes of one film 0.99 alike.
+
+Offers come from the other projects of the workspace. Inside a project the
+recipe cache already returns an identical take for free; a near one of the same
+slot differs because the person changed something on purpose, and one of another
+slot is another subject (a templated description made Bo's sheet 0.9 like Ada's).
 
 The person decides (`ReusePolicy`): `auto` takes every offer, `never` none, and
 `ask` asks, on the CLI at the terminal and in the app by stopping the run at a
@@ -67,12 +73,18 @@ class Offer:
     def source(self) -> str:
         return f"{self.project_path}#{self.take}"
 
-    def describe(self, here: str | None = None) -> str:
-        where = "this project" if here == self.project_path else self.project
-        return f"re-use take #{self.take} of {where} ({self.source_slot}, {self.similarity:.2f} similar) for {self.slot}"
+    def describe(self) -> str:
+        return (f"re-use take #{self.take} of {self.project} ({self.source_slot}, {self.similarity:.2f} similar) "
+                f"for {self.slot}")
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def scene_words(scene) -> str:
+    """What a keyframe is indexed by: its scene's own words, not what every keyframe of the film shares."""
+    return (f"{scene.title}. {scene.description} Action: {scene.action}. Mood: {scene.mood}. "
+            f"Camera: {scene.camera}.")
 
 
 def check_policy(policy: str) -> str:
@@ -107,15 +119,14 @@ def index(project: Project, take: Take, kind: str, text: str, key: str) -> None:
 
 def find(project: Project, slot: str, kind: str, text: str, key: str, *, threshold: float = THRESHOLD,
          others: list[Path] | None = None) -> Offer | None:
-    """The closest take of this kind and key at or above `threshold`, here or in `others` (default: the
-    workspace's projects)."""
-    if others is None:
-        from core.projects import list_projects
-
-        others = [p.path for p in list_projects()]
+    """The closest take of this kind and key at or above `threshold` in `others` (the workspace's projects,
+    which the job runner lists: core.projects is above the pipeline); never one of `project` itself."""
+    others = [Path(p).resolve() for p in others or [] if Path(p).resolve() != project.path]
+    if not others:
+        return None
     want = embed([text])[0]
     best: Offer | None = None
-    for path in [project.path, *[p for p in others if Path(p).resolve() != project.path]]:
+    for path in others:
         for offer in _candidates(project, Path(path), slot, kind, key, want, threshold):
             if best is None or offer.similarity > best.similarity:
                 best = offer
@@ -124,9 +135,8 @@ def find(project: Project, slot: str, kind: str, text: str, key: str, *, thresho
 
 def _candidates(here: Project, path: Path, slot: str, kind: str, key: str, want: np.ndarray,
                 threshold: float):
-    own = path == here.path
     try:
-        project = here if own else Project.open(path, create=False)
+        project = Project.open(path, create=False)
     except DailiesError:
         return
     try:
@@ -135,8 +145,6 @@ def _candidates(here: Project, path: Path, slot: str, kind: str, key: str, want:
             "JOIN takes t ON t.id = e.take JOIN assets a ON a.hash = t.asset "
             "WHERE e.kind = ? AND e.model = ? AND e.key = ? AND t.asset IS NOT NULL "
             "AND NOT EXISTS (SELECT 1 FROM tags WHERE take = t.id AND tag = 'hate')", [kind, MODEL, key]))
-        if own:  # an older take of this very slot differs on purpose
-            rows = [r for r in rows if r["slot"] != slot]
         if not rows:
             return
         vectors = np.stack([np.frombuffer(r["vector"], np.float32) for r in rows])
@@ -147,8 +155,7 @@ def _candidates(here: Project, path: Path, slot: str, kind: str, key: str, want:
                             project_path=str(project.path), project=project.name, take=r["take"],
                             source_slot=r["slot"], asset=r["asset"], ext=r["ext"], score=r["score"])
     finally:
-        if not own:
-            project.close()
+        project.close()
 
 
 def adopt(project: Project, offer: Offer, *, branch: str | None, recipe: str | None, variant: int,
