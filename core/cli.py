@@ -272,7 +272,7 @@ def _reuse_option(p) -> None:
     from core.pipeline.reuse import POLICIES
 
     p.add_argument("--reuse", choices=POLICIES, default=None,
-                   help="before paying for a sheet, keyframe or clip, re-use a close take of this or another project "
+                   help="before paying for a sheet, keyframe or clip, re-use a close take of another project "
                         "of the workspace: ask (at the terminal; the default), auto, or never")
 
 

@@ -68,8 +68,8 @@ if review != gates.review_mode(project):
 st.subheader("Re-use before paying")
 REUSE_LABELS = {"ask": "ask me each time", "auto": "re-use every close match", "never": "always make new ones"}
 current = project.setting("reuse") or "ask"
-picked = st.radio("When a sheet, keyframe or clip about to be made is close to one this or another project "
-                  "already has", list(REUSE_LABELS), index=list(REUSE_LABELS).index(current),
+picked = st.radio("When a sheet, keyframe or clip about to be made is close to one another project of the workspace "
+                  "has", list(REUSE_LABELS), index=list(REUSE_LABELS).index(current),
                   format_func=REUSE_LABELS.get, key="reuse-policy", horizontal=True, disabled=jobs.busy(project),
                   help="Close: the same pictures go in, and the words are at least 0.85 alike. A re-used take is "
                        "the same file, costs nothing, and says where it came from")

@@ -103,3 +103,27 @@ def test_in_the_app_a_run_waits_for_the_answer_and_takes_every_offer_from_a_proj
     assert row["status"] == "succeeded", row["message"]
     assert made_calls(project) == []
     assert all(project.takes.head(s).origin == "reused" for s in media_slots(project))
+
+
+def test_with_the_xai_fake_a_second_film_pays_for_no_picture_or_clip(fake, workspace, faces):
+    from core.pipeline.plan import add_reference
+    from tests.conftest import CONCEPT as HARBOUR, xai_kinds
+
+    def film(name: str, **params) -> Project:
+        project = Project.open(workspace / name)
+        for who, photo in faces.items():
+            add_reference(project, who, photo.read_bytes(), filename=photo.name)
+        job = jobs.submit(project, "make", {"concept": HARBOUR, "scenes": 2, **params}, provider="xai",
+                          background=False)
+        assert jobs.get(project, job)["status"] == "succeeded", jobs.get(project, job)["message"]
+        return project
+
+    film("paid", reuse="never")
+    before = xai_kinds(fake)
+    second = film("free", reuse="auto")
+    after = xai_kinds(fake)
+    assert after["image"] == before["image"] and after["video"] == before["video"]  # nothing paid for twice
+    assert made_calls(second) == []
+    reused = [second.takes.head(s) for s in media_slots(second)]
+    assert len(reused) == 6 and all(t.origin == "reused" and t.cost_usd == 0 for t in reused)
+    assert sum(c["cost_usd"] for c in second.calls.rows() if c["operation"] in MADE) == 0
