@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from core import jobs as _jobs
+from core.pipeline.plan import add_reference as _add_reference
+from core.pipeline.plan import story_of as _story_of
 from tests.conftest import CONCEPT, ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -275,6 +278,44 @@ def test_a_person_makes_a_film_in_the_browser(server, faces, tmp_path, workspace
         shot("2-design-accepted")
         go("Settings")
         shot("7-settings")
+
+        # The library: words of scene 1 find its keyframe; Open shows that take on History.
+        project = _Project.open(next(workspace_dir.iterdir()))
+        scene = _story_of(project.takes.head("story")).scenes[0]
+        keyframe = project.takes.head(f"keyframe/{scene.scene_id}")
+        project.close()
+        go("Library")
+        page.get_by_role("textbox", name="Search").fill(scene.action)
+        page.keyboard.press("Enter")
+        page.get_by_text(f"#{keyframe.id}").first.wait_for()
+        shot("8-library")
+        card = page.locator("[data-testid=stVerticalBlock]").filter(
+            has_text=re.compile(rf"#{keyframe.id}\s+keyframe/{scene.scene_id}")).last
+        card.get_by_role("button", name="Open").click()
+        page.get_by_role("heading", name="History", level=1).wait_for()
+        page.wait_for_timeout(1500)
+        shot("8b-history-opened")
+        # (which slot and take it shows is asserted in tests/test_library.py; here a person's click gets there)
+        page.get_by_role("button", name="Restore this take").wait_for()
+
+        # A second film of the same concept and photos waits on a re-use offer; taking every offer from the first
+        # film finishes it with no picture or clip made.
+        second = _Project.open(workspace_dir / "second")
+        for name, photo in faces.items():
+            _add_reference(second, name, photo.read_bytes(), filename=photo.name)
+        job = _jobs.submit(second, "make", {"concept": CONCEPT, "scenes": 3}, background=False)
+        assert _jobs.get(second, job)["waiting"] == "reuse"
+        page.goto(f"{server}/?project=second")
+        page.get_by_text(re.compile(r"asks: Re-use take #\d+ of Harbour Race")).wait_for()
+        shot("9-reuse-offer")
+        page.get_by_text("The same answer for every offer from Harbour Race").click()
+        page.get_by_role("button", name="Re-use it").click()
+        wait_idle()
+        row = _jobs.get(second, job)
+        assert row["status"] == "succeeded", row["message"]
+        made = [c for c in second.calls.rows() if c["operation"] in ("make_sheet", "compose_keyframe", "animate_clip")]
+        assert made == [] and second.takes.head("clip/1").origin == "reused"
+        second.close()
         browser.close()
 
     from core.media import probe_video
