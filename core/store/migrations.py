@@ -151,15 +151,7 @@ def m004_job_error_kind(db):
 def m005_job_waiting(db):
     # A job may wait at a review gate: a status of its own (loosening the CHECK in place, which is how SQLite
     # documents a change that leaves every stored row valid) and the stage it waits at.
-    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").fetchone()[0]
-    old = "('queued','running','succeeded','failed','cancelled','interrupted')"
-    if old in sql:
-        version = db.execute("PRAGMA schema_version").fetchone()[0]
-        db.execute("PRAGMA writable_schema = ON")
-        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'jobs'",
-                   [sql.replace(old, old[:-1] + ",'waiting')")])
-        db.execute(f"PRAGMA schema_version = {version + 1}")
-        db.execute("PRAGMA writable_schema = OFF")
+    _allow(db, "jobs", "('queued','running','succeeded','failed','cancelled','interrupted')", "waiting")
     db.execute("ALTER TABLE jobs ADD COLUMN waiting TEXT")  # the gate: plan, sheets, keyframes, clips
 
 
@@ -225,15 +217,7 @@ def m009_reused_origin(db):
     # A take may be re-used: an existing file (a character from the workspace library, a close match found before
     # paying) made a new take of this slot, pointing at the same asset; where it came from is in its payload.
     # The CHECK is loosened in place, as m005 does for job statuses.
-    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'takes'").fetchone()[0]
-    old = "('generated','uploaded','edited','restored')"
-    if old in sql:
-        version = db.execute("PRAGMA schema_version").fetchone()[0]
-        db.execute("PRAGMA writable_schema = ON")
-        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'takes'",
-                   [sql.replace(old, old[:-1] + ",'reused')")])
-        db.execute(f"PRAGMA schema_version = {version + 1}")
-        db.execute("PRAGMA writable_schema = OFF")
+    _allow(db, "takes", "('generated','uploaded','edited','restored')", "reused")
 
 
 @migrations()
@@ -250,6 +234,19 @@ def m010_embeddings(db):
         );
         CREATE INDEX embeddings_kind ON embeddings(kind, model, key);
         """)
+
+
+def _allow(db, table: str, values: str, value: str) -> None:
+    """One more value in a column's CHECK (`values` as the schema spells them), by rewriting the table's SQL in
+    place: how SQLite documents a change that leaves every stored row valid."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()[0]
+    if values in sql:
+        version = db.execute("PRAGMA schema_version").fetchone()[0]
+        db.execute("PRAGMA writable_schema = ON")
+        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
+                   [sql.replace(values, f"{values[:-1]},'{value}')"), table])
+        db.execute(f"PRAGMA schema_version = {version + 1}")
+        db.execute("PRAGMA writable_schema = OFF")
 
 
 def _run(db, script: str) -> None:
