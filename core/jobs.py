@@ -24,6 +24,7 @@ from core.errors import Cancelled, ConfigError, DailiesError, InputError
 from core.pipeline import gates
 from core.pipeline.context import Context, JobHandle
 from core.pipeline.tasks import KINDS
+from core.projects import list_projects
 from core.store.jobs import ACTIVE, RESUMABLE, STATUSES, hold  # noqa: F401 - re-exported for callers
 
 class DurableJob(JobHandle):
@@ -143,11 +144,8 @@ def _execute(project, job_id: int, on_report=None, on_offer=None) -> None:
         rows.started(job_id)
         job.say(f"Checking {name}: key and models")
         provider.preflight()  # a rejected key or a retired model stops the job before any paid call
-        from core.projects import list_projects
-
         ctx = Context(project=project, provider=provider, job=job, branch=row["branch"], reuse_policy=reuse,
-                      ask_reuse=on_offer, workspace_projects=[p.path for p in list_projects()]
-                      if reuse != "never" else [])
+                      ask_reuse=on_offer, offer_sources=lambda: [p.path for p in list_projects()])
         rows.succeeded(job_id, KINDS[row["kind"]](ctx, **params))
     except gates.GateReached as gate:
         rows.wait(job_id, gate.stage, str(gate))

@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from core.config import slugify, workspace
 from core.errors import InputError, NotFound
 from core.store import Project
-from core.store.assets import now
+from core.store.assets import now, write_atomic
 
 FORMAT = 1
 PENDING = "pending_casts"   # project setting: library names to cast once the story exists
@@ -84,7 +82,7 @@ def save(project: Project, name: str, *, tags: list[str] | tuple[str, ...] = (),
                   tags=sorted(set(tags)), origin={"project": project.name, "path": str(project.path),
                                                   "sheet_take": sheet.id, "score": sheet.score},
                   saved=now(), folder=folder)
-    _write_json(folder / "character.json", saved.as_dict())
+    write_atomic(folder / "character.json", json.dumps(saved.as_dict(), indent=2).encode())
     return saved
 
 
@@ -170,11 +168,7 @@ def _keep(project: Project, asset: str, folder: Path) -> str:
     name = f"{asset}.{ext}"
     dst = folder / name
     if not dst.exists():
-        data = project.assets.read(asset)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, dst)
+        write_atomic(dst, project.assets.read(asset))
     return name
 
 
@@ -197,8 +191,3 @@ def _read(folder: Path) -> Saved:
         raise InputError(f"The character library entry {folder.name} cannot be read ({err}).") from None
 
 
-def _write_json(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-    os.replace(tmp, path)

@@ -100,7 +100,11 @@ class Context:
     # where someone can be asked at once (the CLI at a terminal); without it, `ask` stops the run at a gate.
     reuse_policy: str = "never"
     ask_reuse: Callable[[Any], bool] | None = None
-    workspace_projects: list = field(default_factory=list)   # where else an offer may come from (paths)
+    # Where else an offer may come from: the paths of the workspace's other projects, asked for the first time a
+    # step looks (a run that makes no picture never lists the workspace), and their index read once per run.
+    offer_sources: Callable[[], list] | None = None
+    _offers: Any = field(default=None, init=False, repr=False)
+    _offers_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self):
         self.branch = self.branch or self.project.branch
@@ -244,34 +248,41 @@ class Context:
                 return existing
             # A hated result is not made again from the cached call either: a new variant asks anew.
             variant = takes.next_variant(slot, recipe) if existing is not None or hated else 0
-            if reuse is not None:
-                taken = self._reuse(slot, reuse, recipe, variant, inputs)
-                if taken is not None:
-                    return taken
         else:
             variant = takes.next_variant(slot, recipe)
+        vector = None
+        if reuse is not None:
+            from core.pipeline import reuse as offers
+
+            vector = offers.embed([reuse[1]])[0]  # once: for the offer now and the index after
+            if not regenerate:
+                taken = self._reuse(slot, reuse, vector, recipe, variant, inputs)
+                if taken is not None:
+                    return taken
         result = make(variant)
         head = takes.head(slot, self.branch)
         take = takes.write(slot, branch=self.branch, payload=result.payload, asset=result.asset, inputs=inputs,
                            origin=origin, provider=self.provider.name, model=result.model, recipe=recipe,
                            variant=variant, score=result.score, cost_usd=result.cost_usd, job=self.job_id,
                            parent=head.id if head else None, note=result.note)
-        if reuse is not None and take.asset:
-            from core.pipeline import reuse as offers
-
-            offers.index(self.project, take, *reuse)
+        if vector is not None and take.asset:
+            offers.index(self.project, take, reuse[0], reuse[2], vector)
         return take
 
-    def _reuse(self, slot: str, reuse: tuple[str, str, str], recipe: str, variant: int,
+    def _reuse(self, slot: str, reuse: tuple[str, str, str], vector, recipe: str, variant: int,
                inputs: dict[str, int]) -> Take | None:
         """A take from elsewhere instead of a new one, when one is close and the person takes it."""
         from core.pipeline import gates
         from core.pipeline import reuse as offers
 
-        if self.reuse_policy == "never":
+        if self.reuse_policy == "never" or self.offer_sources is None:
             return None
-        kind, words, key = reuse
-        offer = offers.find(self.project, slot, kind, words, key, others=self.workspace_projects)
+        with self._offers_lock:
+            if self._offers is None:
+                here = self.project.path
+                self._offers = offers.candidates([p for p in self.offer_sources() if p.resolve() != here])
+        kind, _words, key = reuse
+        offer = self._offers.best(slot, kind, key, vector)
         if offer is None:
             return None
         said = offer.describe()

@@ -151,6 +151,15 @@ def cut_clips(ctx: Context, plan, sources: dict[int, Take], stand_ins: list[int]
     return clips
 
 
+def film_inputs(ctx: Context, plan, settings: ExportSettings) -> tuple[dict[int, str], dict[int, list[Spoken]]]:
+    """What an already-cut film is rendered from again (its stems, its hand-off): each scene's clip in the cut's
+    form, and the lines voiced and placed as the renderer wants them."""
+    from core.pipeline.voices import make_lines
+
+    lines = make_lines(ctx, plan) if settings.dialogue else {}
+    return cut_clips(ctx, plan, *scene_sources(ctx, plan, settings)), spoken(ctx.project, lines)
+
+
 def spoken(project: Project, lines: dict[int, list[Take]]) -> dict[int, list[Spoken]]:
     """The line takes as the renderer places them: each file with where its words are."""
     out = {}
@@ -169,13 +178,10 @@ def stems(ctx: Context, story: Take, settings: ExportSettings, folder: Path, nam
     if not folder.parent.is_dir():
         raise InputError(f"Cannot write stems to {folder}: the folder {folder.parent} does not exist.")
     plan = story_of(story)
-    from core.pipeline.voices import make_lines
-
-    lines = make_lines(ctx, plan) if settings.dialogue else {}
-    clips = cut_clips(ctx, plan, *scene_sources(ctx, plan, settings))
+    clips, lines = film_inputs(ctx, plan, settings)
     ctx.job.say("Writing the stems")
-    made = film.stems(ctx.project, scenes=plan.scenes, clips=clips, settings=settings,
-                      lines=spoken(ctx.project, lines))
+    made = film.stems(ctx.project, plan=film.layout(ctx.project, plan.scenes, clips, settings, lines), clips=clips,
+                      settings=settings)
     folder.mkdir(exist_ok=True)
     out = []
     for stem, asset in made.items():

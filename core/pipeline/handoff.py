@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.config import slugify
 from core.pipeline.context import Context
-from core.pipeline.cut import cut_clips, place_file, scene_sources, spoken
+from core.pipeline.cut import film_inputs, place_file
 from core.pipeline.plan import story_of
 from core.render import dialogue, film, handoff
 from core.render.timeline import ExportSettings
@@ -26,17 +26,13 @@ def media_folder(target: Path) -> Path:
 
 def hand_off(ctx: Context, story: Take, settings: ExportSettings, target: Path) -> dict:
     """Write the timeline to `target` and its media beside it: {"path", "media", "format", "clips"}."""
-    from core.pipeline.voices import make_lines
-
     target = Path(target).expanduser().resolve()
     fmt = handoff.check_target(target)
     plan = story_of(story)
-    lines = make_lines(ctx, plan) if settings.dialogue else {}
-    clips = cut_clips(ctx, plan, *scene_sources(ctx, plan, settings))
-    layout = film.layout(ctx.project, plan.scenes, clips, settings, spoken(ctx.project, lines))
+    clips, lines = film_inputs(ctx, plan, settings)
+    layout = film.layout(ctx.project, plan.scenes, clips, settings, lines)
     ctx.job.say("Writing the stems for the hand-off")
-    stems = film.stems(ctx.project, scenes=plan.scenes, clips=clips, settings=settings,
-                       lines=spoken(ctx.project, lines))
+    stems = film.stems(ctx.project, plan=layout, clips=clips, settings=settings)
     folder = media_folder(target)
     folder.mkdir(exist_ok=True)
     ctx.check_cancel()

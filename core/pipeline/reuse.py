@@ -34,6 +34,7 @@ afford. Vectors are float32 blobs in the project's `embeddings` table.
 """
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -109,12 +110,66 @@ def embed(texts: list[str]) -> np.ndarray:
     return np.asarray(vectors, np.float32).reshape(len(texts), -1)
 
 
-def index(project: Project, take: Take, kind: str, text: str, key: str) -> None:
-    """Remember what `take` was made from, so a later request can find it."""
-    vector = embed([text])[0]
+def index(project: Project, take: Take, kind: str, key: str, vector: np.ndarray) -> None:
+    """Remember what `take` was made from (its request's embedding), so a later request can find it."""
     project.conns.get().execute(
         "INSERT OR REPLACE INTO embeddings (take, kind, model, key, vector) VALUES (?, ?, ?, ?, ?)",
-        [take.id, kind, MODEL, key, vector.tobytes()])
+        [take.id, kind, MODEL, key, np.asarray(vector, np.float32).tobytes()])
+
+
+@dataclass
+class Candidates:
+    """The indexed takes of other projects, read once (a run asks before every picture; reading every project of
+    the workspace each time, or opening them as projects, which migrates them, is what it must not do)."""
+
+    rows: list[dict]
+    vectors: np.ndarray          # one row per entry of `rows`
+
+    def best(self, slot: str, kind: str, key: str, want: np.ndarray, threshold: float = THRESHOLD) -> Offer | None:
+        """The closest take of this kind and key at or above `threshold` whose file is still there."""
+        fits = [i for i, r in enumerate(self.rows) if r["kind"] == kind and r["key"] == key]
+        if not fits:
+            return None
+        scores = self.vectors[fits] @ want
+        for j in np.argsort(-scores):
+            r, score = self.rows[fits[j]], float(scores[j])
+            if score < threshold:
+                return None
+            if r["file"].exists():
+                return Offer(slot=slot, kind=kind, similarity=round(min(score, 1.0), 3),
+                             project_path=r["project_path"], project=r["project"], take=r["take"],
+                             source_slot=r["slot"], asset=r["asset"], ext=r["ext"], score=r["score"])
+        return None
+
+
+def candidates(paths: list[Path]) -> Candidates:
+    """Every indexed sheet, keyframe and clip of the projects at `paths` (read-only; a project that cannot be
+    read, or was made before the index existed, has none)."""
+    import sqlite3
+
+    from core.store import DB_NAME
+    from core.store.assets import relpath
+
+    rows: list[dict] = []
+    for path in paths:
+        path = Path(path).resolve()
+        try:
+            with sqlite3.connect(f"file:{path / DB_NAME}?mode=ro", uri=True, timeout=2) as db:
+                db.row_factory = sqlite3.Row
+                named = db.execute("SELECT value FROM settings WHERE key = 'name'").fetchone()
+                name = json.loads(named[0]) if named else path.name
+                found = db.execute(
+                    "SELECT e.take, e.kind, e.key, e.vector, t.slot, t.asset, t.score, a.ext FROM embeddings e "
+                    "JOIN takes t ON t.id = e.take JOIN assets a ON a.hash = t.asset "
+                    "WHERE e.model = ? AND NOT EXISTS (SELECT 1 FROM tags WHERE take = t.id AND tag = 'hate')",
+                    [MODEL]).fetchall()
+        except (sqlite3.Error, ValueError):
+            continue
+        rows += [{**dict(r), "project_path": str(path), "project": name,
+                  "file": path / relpath(r["asset"], r["ext"])} for r in found]
+    vectors = np.stack([np.frombuffer(r.pop("vector"), np.float32) for r in rows]) if rows else \
+        np.zeros((0, 0), np.float32)
+    return Candidates(rows, vectors)
 
 
 def find(project: Project, slot: str, kind: str, text: str, key: str, *, threshold: float = THRESHOLD,
@@ -122,53 +177,21 @@ def find(project: Project, slot: str, kind: str, text: str, key: str, *, thresho
     """The closest take of this kind and key at or above `threshold` in `others` (the workspace's projects,
     which the job runner lists: core.projects is above the pipeline); never one of `project` itself."""
     others = [Path(p).resolve() for p in others or [] if Path(p).resolve() != project.path]
-    if not others:
-        return None
-    want = embed([text])[0]
-    best: Offer | None = None
-    for path in others:
-        for offer in _candidates(project, Path(path), slot, kind, key, want, threshold):
-            if best is None or offer.similarity > best.similarity:
-                best = offer
-    return best
-
-
-def _candidates(here: Project, path: Path, slot: str, kind: str, key: str, want: np.ndarray,
-                threshold: float):
-    try:
-        project = Project.open(path, create=False)
-    except DailiesError:
-        return
-    try:
-        rows = list(project.conns.get().query(
-            "SELECT e.take, e.vector, t.slot, t.asset, t.score, a.ext FROM embeddings e "
-            "JOIN takes t ON t.id = e.take JOIN assets a ON a.hash = t.asset "
-            "WHERE e.kind = ? AND e.model = ? AND e.key = ? AND t.asset IS NOT NULL "
-            "AND NOT EXISTS (SELECT 1 FROM tags WHERE take = t.id AND tag = 'hate')", [kind, MODEL, key]))
-        if not rows:
-            return
-        vectors = np.stack([np.frombuffer(r["vector"], np.float32) for r in rows])
-        scores = vectors @ want
-        for r, s in zip(rows, scores):
-            if s >= threshold and project.assets.path(r["asset"]).exists():
-                yield Offer(slot=slot, kind=kind, similarity=round(float(min(s, 1.0)), 3),
-                            project_path=str(project.path), project=project.name, take=r["take"],
-                            source_slot=r["slot"], asset=r["asset"], ext=r["ext"], score=r["score"])
-    finally:
-        project.close()
+    return candidates(others).best(slot, kind, key, embed([text])[0], threshold) if others else None
 
 
 def adopt(project: Project, offer: Offer, *, branch: str | None, recipe: str | None, variant: int,
           inputs: dict[str, int], job: int | None, provider: str | None, model: str | None) -> Take:
     """The offer as a new take of its slot (and the head): the same file, no call, no cost."""
-    if offer.project_path != str(project.path):
-        source = Project.open(offer.project_path, create=False)
-        try:
-            data = source.assets.read(offer.asset)
-        finally:
-            source.close()
-        if project.assets.put(data, offer.ext) != offer.asset:
-            raise InputError(f"Take #{offer.take} of {offer.project} is damaged; run `dailies verify` there.")
+    from core.store.assets import relpath
+
+    try:
+        data = (Path(offer.project_path) / relpath(offer.asset, offer.ext)).read_bytes()
+    except OSError:
+        raise InputError(f"Take #{offer.take} of {offer.project} has lost its file; run `dailies verify` there.") \
+            from None
+    if project.assets.put(data, offer.ext) != offer.asset:
+        raise InputError(f"Take #{offer.take} of {offer.project} is damaged; run `dailies verify` there.")
     head = project.takes.head(offer.slot, branch)
     return project.takes.write(
         offer.slot, branch=branch, asset=offer.asset, inputs=inputs, origin="reused", provider=provider, model=model,

@@ -202,14 +202,3 @@ def _wav(audio: np.ndarray) -> bytes:
         w.setframerate(RATE)
         w.writeframes(pcm.tobytes())
     return buf.getvalue()
-
-
-def read_wav(data: bytes) -> np.ndarray:
-    """A WAV this module wrote, as float32 mono at RATE."""
-    with wave.open(io.BytesIO(data)) as w:
-        if w.getframerate() != RATE or w.getsampwidth() != 2:
-            raise MediaError("A voice line is not 48 kHz 16-bit audio; regenerate the line.")
-        pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2")
-        if w.getnchannels() > 1:
-            pcm = pcm.reshape(-1, w.getnchannels()).mean(axis=1)
-    return (pcm.astype(np.float32) / 32767).astype(np.float32)

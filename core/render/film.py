@@ -118,10 +118,9 @@ def soundtrack(project: Project, timeline: Timeline, scenes: list, clips: dict[i
     return asset, meta.get("loudness_in")
 
 
-def stems(project: Project, *, scenes: list, clips: dict[int, str], settings: ExportSettings,
-          lines: dict[int, list[Spoken]] | None = None) -> dict[str, str]:
-    """The dialogue, music and effects buses of this mix as WAV assets (made once per mix): name -> hash."""
-    plan = layout(project, scenes, clips, settings, lines)
+def stems(project: Project, *, plan: Layout, clips: dict[int, str], settings: ExportSettings) -> dict[str, str]:
+    """The dialogue, music and effects buses of this mix (`plan`: its layout) as WAV assets, made once per mix:
+    name -> hash."""
     music = project.assets.path(settings.music) if settings.music else None
     key = _mix_key(plan.timeline, plan.scenes, settings, plan.cues)
     out: dict[str, str] = {}

@@ -27,6 +27,20 @@ _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 FOLDER = "assets"
 
 
+def write_atomic(dst: Path, data: bytes) -> None:
+    """`data` at `dst`, whole or not at all: written beside it, synced, then renamed over it."""
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dst)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def relpath(digest: str, ext: str) -> str:
     """Where an asset lives relative to the project folder, and inside a bundle: the one layout of asset files."""
     return f"{FOLDER}/{digest[:2]}/{digest}.{ext}"
@@ -68,16 +82,7 @@ class Assets:
         dst = self._path(digest, ext)
         if not dst.exists():
             dst.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, dst)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(dst, data)
         self._record(digest, ext, len(data), dst, data)
         return digest
 
