@@ -31,12 +31,13 @@ from core.pipeline.plan import story_of
 from core.render import film
 from core.render.dialogue import Spoken
 from core.render.film import render
+from core.render import layers
 from core.render.motion import render_move
 from core.render.timeline import ExportSettings
 from core.store import Project, Take
 
 NORMAL_FORM = f"normalized-{media.CUT_WIDTH}x{media.CUT_HEIGHT}-{media.CUT_FPS}fps-v3"
-ANIMATIC_FORM = "animatic-v1"
+ANIMATIC_FORM = "animatic-v2"  # v2: through the keyframe's depth layers
 
 
 def normalized(project: Project, asset: str) -> str:
@@ -64,8 +65,9 @@ def animatic(project: Project, keyframe: Take, scene: Scene) -> str:
     hit = project.derived.get(key, ANIMATIC_FORM)
     if hit:
         return hit[0]
-    data = render_move(media.load_image(project.assets.read(keyframe.asset)), scene.camera, scene.duration_seconds,
-                       mood=scene.mood, label="ANIMATIC")
+    still = project.assets.read(keyframe.asset)
+    data = render_move(media.load_image(still), scene.camera, scene.duration_seconds, mood=scene.mood,
+                       label="ANIMATIC", layers=layers.read(still))
     asset = project.assets.put(data, "mp4")
     project.derived.put(key, ANIMATIC_FORM, asset)
     return asset

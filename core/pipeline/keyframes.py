@@ -14,7 +14,9 @@ from core.models import Character
 from core.pipeline import prompts
 from core.pipeline.context import MAX_ATTEMPTS, Context, StepResult
 from core.pipeline.parts import chain_part, part, scene_label, scene_part
+from core.pipeline import likeness
 from core.providers.base import CheckRequest, KeyframeRequest
+from core.render import layers
 from core.store import Take
 
 MAX_REFERENCES = 3
@@ -84,19 +86,31 @@ def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False,
                                    fn=lambda: ctx.provider.compose_keyframe(req))
             return asset, cost, prompt
 
+        measured: dict[str, dict] = {}
+        photos = {c.payload["name"]: ctx.project.assets.read(r.asset) for c in characters
+                  if (r := heads.head(f"reference/{c.payload['name']}", ctx.branch)) is not None}
+        gate = likeness.gate_on(ctx.project)
+
         def check(asset: str, _prompt: str):
-            creq = CheckRequest(kind="keyframe", image=ctx.project.assets.read(asset), references=images,
+            image = ctx.project.assets.read(asset)
+            creq = CheckRequest(kind="keyframe", image=image, references=images,
                                 reference_roles=roles, prompt=prompts.check_prompt("keyframe", f"scene {n}"))
-            return ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
-                            inputs=[asset, *hashes], fn=lambda: ctx.provider.check(creq))
+            result, cost, measured[asset] = likeness.checked(
+                image, photos, paid=likeness.paid(ctx.provider), gate=gate,
+                provider_check=lambda: ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt,
+                                                params={}, inputs=[asset, *hashes],
+                                                fn=lambda: ctx.provider.check(creq)))
+            return result, cost
 
         done = ctx.until_accepted(what=f"Keyframe of {label.lower()}", max_attempts=1 if fix else MAX_ATTEMPTS,
                                   default_fix="keep every character exactly as in their reference sheet",
                                   make=attempt, check=check, fix=fix)
+        for tried in done.history:
+            tried["likeness"] = measured.get(tried["asset"], {})
         return StepResult(asset=done.asset, score=done.score, cost_usd=done.cost_usd,
-                          model=ctx.provider.models.get("image"),
+                          model=ctx.provider.models.get("image"), note=layers.note(ctx.project.assets.read(done.asset)) or None,
                           payload={"scene": n, "attempts": done.history, "issues": done.issues,
-                                   "prompt": done.prompt})
+                                   "prompt": done.prompt, "likeness": measured.get(done.asset, {})})
 
     # Offered from elsewhere only when drawn around the very same pictures (sheets, style lock, previous keyframe).
     from core.pipeline.reuse import scene_words

@@ -12,6 +12,7 @@ from core.models import Character
 from core.pipeline import prompts
 from core.pipeline.context import MAX_ATTEMPTS, Context, StepResult
 from core.pipeline.parts import part
+from core.pipeline import likeness
 from core.providers.base import CheckRequest, SheetRequest
 from core.store import Take
 
@@ -48,19 +49,30 @@ def make_sheet(ctx: Context, name: str, *, regenerate: bool = False,
                                    fn=lambda: ctx.provider.make_sheet(req))
             return asset, cost, prompt
 
+        measured: dict[str, dict] = {}
+
         def check(asset: str, prompt: str):
-            creq = CheckRequest(kind="sheet", image=ctx.project.assets.read(asset), references=[photo] if photo else [],
+            image = ctx.project.assets.read(asset)
+            creq = CheckRequest(kind="sheet", image=image, references=[photo] if photo else [],
                                 reference_roles=["reference"] if photo else [],
                                 prompt=f"{prompts.check_prompt('sheet', name)} {prompt}")
-            return ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
-                            inputs=[asset] + ([ref.asset] if ref else []), fn=lambda: ctx.provider.check(creq))
+            result, cost, measured[asset] = likeness.checked(
+                image, {name: photo} if photo else {}, paid=likeness.paid(ctx.provider), gate=gate,
+                provider_check=lambda: ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
+                                                inputs=[asset] + ([ref.asset] if ref else []),
+                                                fn=lambda: ctx.provider.check(creq)))
+            return result, cost
 
+        gate = likeness.gate_on(ctx.project)
         done = ctx.until_accepted(what=f"Sheet for {name}", max_attempts=1 if fix else MAX_ATTEMPTS,
                                   default_fix="stay closer to the reference", make=attempt, check=check,
                                   fix=fix)
+        for tried in done.history:
+            tried["likeness"] = measured.get(tried["asset"], {})
         return StepResult(asset=done.asset, score=done.score, cost_usd=done.cost_usd,
                           model=ctx.provider.models.get("image"),
-                          payload={"character": name, "attempts": done.history, "issues": done.issues})
+                          payload={"character": name, "attempts": done.history, "issues": done.issues,
+                                   "likeness": measured.get(done.asset, {})})
 
     # Offered from elsewhere only when made from the very same photo and style lock.
     reuse = ("sheet", prompts.sheet_prompt(style, palette, character, ref is not None, None, style_lock=bool(lock)),

@@ -49,6 +49,8 @@ def status(project: Project, branch: str | None = None) -> dict:
             "takes": counts.get(slot, 0),
             "stale": slot in stale,
             "score": take.score if take else None,
+            # Face-identity distance to each character's photo, for sheets and keyframes (core.pipeline.likeness).
+            "likeness": (take.payload.get("likeness") or None) if take and isinstance(take.payload, dict) else None,
             "origin": take.origin if take else None,
             "tags": tags.get(take.id, []) if take else [],  # "keep": no automatic step replaces this head
             "override": overrides.get(take.id) if take else None,  # Accept anyway: score, source, when

@@ -25,6 +25,7 @@ from core.providers import register
 from core.errors import InputError
 from core.providers.base import (CheckRequest, ClipRequest, EditRequest, KeyframeRequest, PlanRequest, RefineRequest,
                                  SheetRequest, SpeechRequest)
+from core.providers.offline_cutout import cut_out
 from core.providers.offline_plan import plan_offline
 from core.providers.offline_refine import refine_offline
 from core.render.motion import render_move
@@ -88,11 +89,13 @@ class OfflineProvider:
         return Media(data=_styled(data, req.style_image), ext="png", prompt=req.prompt)
 
     def compose_keyframe(self, req: KeyframeRequest) -> Media:
-        sheets = [r for r, role in zip(req.references, req.reference_roles) if role.startswith("sheet/")]
+        cast = [(r, role.split("/", 1)[1]) for r, role in zip(req.references, req.reference_roles)
+                if role.startswith("sheet/")]
         previous = next((r for r, role in zip(req.references, req.reference_roles) if role == "previous"), None)
         strength = max(0.2, 1.0 - 0.35 * (req.attempt - 1))
-        data = art.compose_keyframe(req.scene.setting, req.scene.mood, req.palette, sheets, previous,
-                                    seed_of(req.prompt, req.variant), strength)
+        data = art.compose_keyframe(f"{req.scene.setting}. {req.scene.description}", req.scene.mood, req.palette,
+                                    [r for r, _ in cast], previous, seed_of(req.prompt, req.variant), strength,
+                                    names=[n for _, n in cast])
         return Media(data=_styled(data, req.style_image), ext="png", prompt=req.prompt)
 
     def check(self, req: CheckRequest) -> tuple[CheckResult, float]:
@@ -111,7 +114,8 @@ class OfflineProvider:
             for ref, role in zip(req.references, req.reference_roles):
                 if not role.startswith("sheet/"):
                     continue
-                s = art.locate(image, art.sheet_portrait(ref))
+                portrait = art.sheet_portrait(ref)
+                s = art.locate(image, portrait, cut_out(portrait).alpha)  # the person, not the sheet's backdrop
                 scores.append(s)
                 if s < 0.8:
                     issues.append(f"{role.split('/', 1)[1]} looks off-model; match the reference sheet")
@@ -125,8 +129,10 @@ class OfflineProvider:
     # -- video ---------------------------------------------------------------------------------
     def animate_clip(self, req: ClipRequest) -> Media:
         seed = seed_of(req.prompt, req.variant)
+        from core.render import layers
+
         data = render_move(art.load_image(req.keyframe), req.camera, req.duration, mood=req.mood, seed=seed,
-                           amount=1.0 / req.attempt)  # a drift correction asks for a smaller move
+                           amount=1.0 / req.attempt, layers=layers.read(req.keyframe))  # a drift correction asks for a smaller move
         return Media(data=data, ext="mp4", prompt=req.prompt)
 
     def speak(self, req: SpeechRequest) -> Media:
@@ -151,19 +157,33 @@ class OfflineProvider:
 
 def _styled(png: bytes, style_image: bytes | None, strength: float = 0.55) -> bytes:
     """The style lock offline: the picture's colours moved toward the reference's (a Reinhard transfer of each
-    channel's mean and spread in Lab), `strength` of the way."""
+    channel's mean and spread in Lab), `strength` of the way. A keyframe's depth layers take the same transfer,
+    so its clip's parallax shows the styled colours."""
     if style_image is None:
         return png
     from skimage import color
+
+    from core.render import layers as depth
 
     img = np.asarray(art.load_image(png)).astype(np.float64) / 255
     ref = np.asarray(art.load_image(style_image).resize((256, 256))).astype(np.float64) / 255
     lab, rlab = color.rgb2lab(img), color.rgb2lab(ref)
     mu, sd = lab.reshape(-1, 3).mean(0), lab.reshape(-1, 3).std(0) + 1e-6
     rmu, rsd = rlab.reshape(-1, 3).mean(0), rlab.reshape(-1, 3).std(0) + 1e-6
-    moved = (lab - mu) / sd * (sd + (rsd - sd) * strength) + mu + (rmu - mu) * strength
-    out = (np.clip(color.lab2rgb(moved), 0, 1) * 255).round().astype(np.uint8)
-    return art._png(Image.fromarray(out))
+
+    def move(pic: Image.Image) -> Image.Image:
+        x = color.rgb2lab(np.asarray(pic.convert("RGB")).astype(np.float64) / 255)
+        moved = (x - mu) / sd * (sd + (rsd - sd) * strength) + mu + (rmu - mu) * strength
+        return Image.fromarray((np.clip(color.lab2rgb(moved), 0, 1) * 255).round().astype(np.uint8))
+
+    out = move(Image.fromarray((img * 255).round().astype(np.uint8)))
+    found = depth.read(png)
+    if found is None:
+        return art._png(out)
+    found.plate = move(found.plate)
+    if found.fore is not None:
+        found.fore = Image.merge("RGBA", (*move(found.fore).split(), found.fore.getchannel("A")))
+    return depth.encode(out, found, depth.note(png))
 
 
 def framing(frame: Image.Image, keyframe: Image.Image) -> float:

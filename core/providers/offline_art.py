@@ -264,62 +264,119 @@ def draw_setting(setting: str, mood: str, palette: Palette, seed: int, size=FRAM
 
 # --------------------------------------------------------------------------- keyframes
 
-def _grade_towards(x: np.ndarray, ref: np.ndarray, amount: float) -> np.ndarray:
-    """Move per-channel mean and spread of x a fraction of the way to ref's."""
+def _grade_towards(x: np.ndarray, ref: np.ndarray, amount: float):
+    """The per-channel map that moves x's mean and spread a fraction of the way to ref's (apply it to x, and to
+    any layer of x that must keep the same grade)."""
     mx, sx = x.reshape(-1, 3).mean(0), x.reshape(-1, 3).std(0) + 1e-4
     mr, sr = ref.reshape(-1, 3).mean(0), ref.reshape(-1, 3).std(0) + 1e-4
-    return (x - mx) / sx * (sx + amount * (sr - sx)) + mx + amount * (mr - mx)
+    return lambda y: (y - mx) / sx * (sx + amount * (sr - sx)) + mx + amount * (mr - mx)
 
 
 def compose_keyframe(setting: str, mood: str, palette: Palette, sheets: list[bytes],
-                     previous: bytes | None, seed: int, strength: float = 1.0) -> bytes:
+                     previous: bytes | None, seed: int, strength: float = 1.0,
+                     names: list[str] | None = None) -> bytes:
+    """A keyframe PNG: the drawn setting, the characters cut out of their sheets standing in it (a card where a
+    cut-out fails, said in the picture's note), what stands in front of them, and the depth layers inside the
+    PNG for the clip's parallax (core.render.layers)."""
+    from core.render import layers as depth
+
     W, H = FRAME_SIZE
     rng = _rng("keyframe", seed, setting, mood)
     img, ground = _scene(setting, mood, palette, seed, FRAME_SIZE)
     tod = _time_of_day(f"{setting} {mood}".lower())
-    frame = _finish_frame(img.reduce(2), tod == "night")
-    n = len(sheets)
-    if n:
-        aspect = _PW / _PH
-        ph = int(round(H * (0.6 if n <= 2 else 0.55)))
-        ph = min(ph, int((W * 0.94 / n - 16) / aspect))  # crowds shrink rather than overlap
-        pw = int(round(ph * aspect))
-        centres = {1: [rng.choice([0.38, 0.62])], 2: [0.27, 0.73], 3: [0.2, 0.5, 0.8]}.get(n) or \
-            list(np.linspace(0.5 / n, 1 - 0.5 / n, n))
-        bg = np.asarray(frame, dtype=np.float32) / 255.0
-        # Scene light as a per-channel gain (not a mean shift), so faces keep their contrast and
-        # normalised cross-correlation in locate() barely notices the grade.
-        light = bg[: int(ground)].reshape(-1, 3).mean(0)
-        gain = np.clip(light / max(float(_lum_arr(light)), 1e-3), 0.6, 1.5) * \
-            np.clip(float(_lum_arr(light)) / 0.55, 0.45, 1.1)
-        gain = 1.0 + 0.7 * float(np.clip(np.nan_to_num(strength), 0.0, 1.0)) * (gain - 1.0)
-        r = int(pw * 0.1)
-        outline = _mix((248, 244, 234), tuple(int(v * 255) for v in light), 0.25)
-        for i, sheet in enumerate(sheets):
-            por = sheet_portrait(sheet).resize((pw, ph), Image.Resampling.LANCZOS)
-            x0 = int(round(W * centres[i] - pw / 2))
-            y0 = int(round(ground - ph + rng.uniform(-6, 6)))
-            shadow = Image.new("L", (pw + 120, 90), 0)
-            ImageDraw.Draw(shadow).ellipse((20, 30, pw + 100, 62), fill=150)
-            frame.paste((20, 18, 24), (x0 - 60 + int(rng.uniform(-20, 20)), y0 + ph - 45),
-                        shadow.filter(ImageFilter.GaussianBlur(12)))
-            graded = _to_img(np.asarray(por, dtype=np.float32) / 255.0 * gain)
-            mask = Image.new("L", (pw, ph), 0)
-            ImageDraw.Draw(mask).rounded_rectangle((1, 1, pw - 2, ph - 2), radius=r, fill=255)
-            frame.paste(graded, (x0, y0), mask.filter(ImageFilter.GaussianBlur(1.2)))
-            d = ImageDraw.Draw(frame)
-            d.rounded_rectangle((x0, y0, x0 + pw - 1, y0 + ph - 1), radius=r, outline=outline, width=3)
-            # A little foot so the card reads as a standee on the ground, not a pasted photo.
-            base = tuple(int(v * 255 * 0.3) for v in light)
-            d.polygon([(x0 + pw * 0.3, y0 + ph - 4), (x0 + pw * 0.7, y0 + ph - 4),
-                       (x0 + pw * 0.76, y0 + ph + 12), (x0 + pw * 0.24, y0 + ph + 12)], fill=base)
+    plate = _finish_frame(img.reduce(2), tod == "night")
+    fore = _foreground(setting, mood, palette, seed, FRAME_SIZE)
+    names = list(names or []) + [f"character {i + 1}" for i in range(len(names or []), len(sheets))]
+    frame, people, notes = _stage(plate, ground, sheets, names, rng, strength)
+    if fore is not None:
+        frame = Image.alpha_composite(frame.convert("RGBA"), fore).convert("RGB")
     if previous:
-        # Continuity: carry a little of the previous shot's grade into this one.
-        x = np.asarray(frame, dtype=np.float32) / 255.0
+        # Continuity: carry a little of the previous shot's grade into this one (the plate takes the same grade).
         ref = np.asarray(load_image(previous).resize((W // 4, H // 4), Image.Resampling.BOX),
                          dtype=np.float32) / 255.0
-        frame = _to_img(_grade_towards(x, ref, 0.12))
-    return _png(frame)
+        grade = _grade_towards(np.asarray(frame, dtype=np.float32) / 255.0, ref, 0.12)
+        frame, plate = _to_img(grade(np.asarray(frame, dtype=np.float32) / 255.0)), \
+            _to_img(grade(np.asarray(plate, dtype=np.float32) / 255.0))
+        if fore is not None:
+            rgb = _to_img(grade(np.asarray(fore.convert("RGB"), dtype=np.float32) / 255.0))
+            fore = Image.merge("RGBA", (*rgb.split(), fore.getchannel("A")))
+    return depth.encode(frame, depth.Layers(plate=plate, people=people, fore=fore), "; ".join(notes))
+
+
+def _foreground(setting: str, mood: str, palette: Palette, seed: int, size) -> Image.Image | None:
+    from core.providers import offline_settings
+
+    draw = getattr(offline_settings, "_foreground", None)
+    return draw(setting, mood, palette, seed, size) if draw else None
+
+
+def _stage(plate: Image.Image, ground: float, sheets: list[bytes], names: list[str], rng: np.random.Generator,
+           strength: float):
+    """The characters set into the plate, back to front: (frame, their layers, notes on any that fell back).
+
+    A medium shot: each person cut out of the sheet, from the chest up, the frame's bottom edge crossing
+    them; the one further back a little smaller and hazier; each casts a soft shadow onto the scene behind,
+    away from the light; and each is lit by the scene (a per-channel gain from its sky and ground)."""
+    from core.providers.offline_cutout import cut_out
+    from core.render.layers import Person
+
+    W, H = FRAME_SIZE
+    frame = plate.copy()
+    n = len(sheets)
+    if not n:
+        return frame, [], []
+    bg = np.asarray(plate, dtype=np.float32) / 255.0
+    light = bg[: int(ground)].reshape(-1, 3).mean(0)
+    gain = np.clip(light / max(float(_lum_arr(light)), 1e-3), 0.6, 1.5) * \
+        np.clip(float(_lum_arr(light)) / 0.55, 0.45, 1.1)
+    gain = 1.0 + 0.7 * float(np.clip(np.nan_to_num(strength), 0.0, 1.0)) * (gain - 1.0)
+    haze = bg[int(H * 0.45):int(H * 0.6)].reshape(-1, 3).mean(0)
+    aspect = _PW / _PH
+    tall = {1: 0.8, 2: 0.78, 3: 0.68}.get(n, 0.6)
+    ph = min(int(round(H * tall)), int((W * 1.1 / n) / aspect))  # crowds shrink rather than pile up
+    centres = {1: [rng.choice([0.36, 0.64])], 2: [0.29, 0.71], 3: [0.19, 0.5, 0.81]}.get(n) or \
+        list(np.linspace(0.5 / n, 1 - 0.5 / n, n))
+    # Depth: alternate people stand a step back; those are drawn first, smaller, a touch hazier.
+    depth = [0.0 if i % 2 == 0 else 1.0 for i in range(n)] if n > 1 else [0.0]
+    order = sorted(range(n), key=lambda i: (-depth[i], i))
+    light_x = 1.0 if float(bg[: int(H * 0.5), : W // 2].mean()) > float(bg[: int(H * 0.5), W // 2:].mean()) else -1.0
+    people, notes = [], []
+    for i in order:
+        scale = 1.0 - 0.1 * depth[i]
+        h_i = int(round(ph * scale))
+        w_i = int(round(h_i * aspect))
+        x0 = int(round(W * centres[i] - w_i / 2 + rng.uniform(-8, 8)))
+        y0 = int(round(H - h_i + h_i * 0.06 + rng.uniform(-6, 6)))  # the bottom edge crosses the chest
+        portrait = sheet_portrait(sheets[i])
+        cut = cut_out(portrait)
+        por = portrait.resize((w_i, h_i), Image.Resampling.LANCZOS)
+        graded = np.asarray(por, dtype=np.float32) / 255.0 * gain
+        graded = graded + (haze - graded) * 0.08 * depth[i]
+        person = _to_img(graded)
+        if cut.ok:
+            alpha = cut.alpha.resize((w_i, h_i), Image.Resampling.BILINEAR)
+            shadow = alpha.filter(ImageFilter.GaussianBlur(16)).point(lambda v: int(v * 0.42))
+            frame.paste((12, 10, 16), (x0 - int(light_x * 22), y0 + 10), shadow)
+        else:
+            notes.append(f"{names[i]}: {cut.note}; shown as a card")
+            alpha = _card(frame, x0, y0, w_i, h_i, light)
+        frame.paste(person, (x0, y0), alpha)
+        people.append(Person(names[i], (x0, y0, x0 + w_i, y0 + h_i), alpha))
+    return frame, people, notes
+
+
+def _card(frame: Image.Image, x0: int, y0: int, pw: int, ph: int, light: np.ndarray) -> Image.Image:
+    """The fallback when a cut-out fails: the portrait as a rounded card with a rim and a shadow (drawn into
+    `frame`); returns the card's matte."""
+    r = int(pw * 0.1)
+    shadow = Image.new("L", (pw + 120, 90), 0)
+    ImageDraw.Draw(shadow).ellipse((20, 30, pw + 100, 62), fill=150)
+    frame.paste((20, 18, 24), (x0 - 60, y0 + ph - 45), shadow.filter(ImageFilter.GaussianBlur(12)))
+    outline = _mix((248, 244, 234), tuple(int(v * 255) for v in light), 0.25)
+    ImageDraw.Draw(frame).rounded_rectangle((x0 - 3, y0 - 3, x0 + pw + 2, y0 + ph + 2), radius=r + 3, fill=outline)
+    mask = Image.new("L", (pw, ph), 0)
+    ImageDraw.Draw(mask).rounded_rectangle((1, 1, pw - 2, ph - 2), radius=r, fill=255)
+    return mask.filter(ImageFilter.GaussianBlur(1.2))
 
 
 # --------------------------------------------------------------------------- scores
@@ -354,24 +411,78 @@ def similarity(a: Image.Image, b: Image.Image) -> float:
     return round(float(np.clip(0.5 * ssim01 + 0.15 * inter + 0.35 * layout, 0.0, 1.0)), 6)
 
 
-def locate(haystack: Image.Image, needle: Image.Image) -> float:
-    from skimage.feature import match_template
+def locate(haystack: Image.Image, needle: Image.Image, mask: Image.Image | None = None) -> float:
+    """How well `needle` (a sheet's portrait) appears somewhere in `haystack` (a keyframe), 0..1: the best
+    normalised cross-correlation over the scales a character is drawn at. With `mask` (the portrait's cut-out
+    matte) only the person is compared, not the sheet's backdrop; and since the person's outline alone then
+    matches anyone drawn alike, the colour of the person where it matched counts too (their hues, with
+    lightness and the scene's grade largely divided out). The portrait's lowest part, which a keyframe's
+    bottom edge crosses, is left out."""
+    import cv2
 
-    hay = haystack.convert("L")
-    hh = max(1, round(hay.height * 320 / hay.width))
-    hay_a = np.asarray(hay.resize((320, hh), Image.Resampling.BOX), dtype=np.float64)
-    nd = needle.convert("L")
+    rgb = haystack.convert("RGB")
+    hh = max(1, round(rgb.height * 320 / rgb.width))
+    hay_rgb = np.asarray(rgb.resize((320, hh), Image.Resampling.BOX), dtype=np.float32)
+    hay_a = np.ascontiguousarray(_lum_arr(hay_rgb))
+    nd = needle.convert("RGB")
     aspect = nd.width / max(1, nd.height)
-    best = 0.0
-    # 0.05 steps: keyframe standees are 55-65% of the frame, so one scale always lands close.
-    for frac in np.linspace(0.35, 0.75, 9):
+    best, at = 0.0, None
+    # 0.05 steps: cards are 55-65% of the frame, cut-outs 60-80%, so one scale always lands close.
+    for frac in np.linspace(0.35, 0.9, 12):
         nh = int(round(frac * hh))
         nw = int(round(nh * aspect))
         if nh < 8 or nw < 8 or nh > hh or nw > 320:
             continue
-        t = np.asarray(nd.resize((nw, nh), Image.Resampling.BOX), dtype=np.float64)
-        if t.std() < 1e-6:
-            continue  # a flat template has no correlation to measure
-        res = match_template(hay_a, t)
-        best = max(best, float(np.nanmax(res)))
+        t_rgb = np.asarray(nd.resize((nw, nh), Image.Resampling.BOX), dtype=np.float32)
+        seen = int(nh * 0.86)
+        t = np.ascontiguousarray(_lum_arr(t_rgb)[:seen])
+        if mask is None:
+            if t.std() < 1e-6:
+                continue  # a flat template has no correlation to measure
+            res = cv2.matchTemplate(hay_a, t, cv2.TM_CCOEFF_NORMED)
+            m = None
+        else:
+            m = np.asarray(mask.convert("L").resize((nw, nh), Image.Resampling.BILINEAR), dtype=np.float32)[:seen]
+            m = np.ascontiguousarray(m / 255.0)
+            if t[m > 0.5].std() < 1e-3:
+                continue
+            res = cv2.matchTemplate(hay_a, t, cv2.TM_CCOEFF_NORMED, mask=m)
+        res = np.nan_to_num(res, nan=0.0, posinf=0.0, neginf=0.0)
+        score = float(res.max())
+        if score > best:
+            y, x = np.unravel_index(int(res.argmax()), res.shape)
+            best, at = score, (x, y, t_rgb[:seen], m)
+    if mask is not None and at is not None:
+        x, y, t_rgb, m = at
+        region = hay_rgb[y:y + t_rgb.shape[0], x:x + t_rgb.shape[1]]
+        best *= _hue_agreement(region, t_rgb, m)
     return round(float(np.clip(best, 0.0, 1.0)), 6)
+
+
+def _hue_agreement(a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> float:
+    """1.0 when two pictures of a person have the same colours, less as their chromaticities part: compared
+    cell by cell (an 8x8 grid of weighted mean chromaticity, each cell's own mean removed over the grid, so a
+    scene's overall tint does not count against it)."""
+    def cells(x: np.ndarray) -> np.ndarray:
+        s = x.sum(-1, keepdims=True) + 1e-3
+        chroma = (x / s)[..., :2] * weight[..., None]
+        h, w = weight.shape
+        ys, xs = np.linspace(0, h, 9).astype(int), np.linspace(0, w, 9).astype(int)
+        out, wts = np.zeros((8, 8, 2)), np.zeros((8, 8))
+        for i in range(8):
+            for j in range(8):
+                wsum = weight[ys[i]:ys[i + 1], xs[j]:xs[j + 1]].sum()
+                wts[i, j] = wsum
+                if wsum > 1e-3:
+                    out[i, j] = chroma[ys[i]:ys[i + 1], xs[j]:xs[j + 1]].reshape(-1, 2).sum(0) / wsum
+        return out, wts
+    ca, wa = cells(a)
+    cb, wb = cells(b)
+    w = np.minimum(wa, wb)
+    if w.sum() < 1e-3:
+        return 1.0
+    mean_a = (ca * w[..., None]).sum((0, 1)) / w.sum()
+    mean_b = (cb * w[..., None]).sum((0, 1)) / w.sum()
+    diff = np.linalg.norm((ca - mean_a) - (cb - mean_b), axis=-1)
+    d = float((diff * w).sum() / w.sum())
+    return float(np.exp(-max(0.0, d - 0.015) / 0.08))

@@ -1,10 +1,11 @@
 """Camera moves rendered from a still: the offline provider's clips and the free animatic.
 
-A move is a path of (centre x, centre y, zoom) over the shot; each frame is a
-sub-pixel crop-and-scale of the still (`resize(box=...)`, separable and about 3x
-faster than a transform), piped raw into x264 with the cut's encoder settings,
-so the result is already in the normalized form and joins the cut by stream copy.
-A quiet room tone in the scene's mood gives the clip a real audio track.
+A move is a path of (centre x, centre y, zoom) over the shot; each frame is made by
+core.render.parallax (the whole still under the camera, or, when the keyframe carries
+depth layers, each layer at its own speed with the people breathing), piped raw into
+x264 with the cut's encoder settings, so the result is already in the normalized form
+and joins the cut by stream copy. A quiet room tone in the scene's mood gives the clip
+a real audio track.
 """
 from __future__ import annotations
 
@@ -16,15 +17,29 @@ from PIL import Image, ImageDraw, ImageFont
 
 from core import media
 from core.errors import MediaError
+from core.render.layers import Layers
 
 
 def render_move(still: Image.Image, camera: str, duration: int | float, *, mood: str = "", seed: int = 0,
-                amount: float = 1.0, label: str | None = None) -> bytes:
-    """An MP4 (1280x720, 24 fps, AAC) of `duration` seconds moving over `still` as `camera` says."""
-    key = still.convert("RGB").resize((media.CUT_WIDTH, media.CUT_HEIGHT), Image.Resampling.LANCZOS)
+                amount: float = 1.0, label: str | None = None, layers: Layers | None = None) -> bytes:
+    """An MP4 (1280x720, 24 fps, AAC) of `duration` seconds moving over `still` as `camera` says, through its
+    depth `layers` when it has them (core.render.layers.read of the keyframe's bytes)."""
+    import numpy as np
+
+    from core.render import parallax
+
+    size = (media.CUT_WIDTH, media.CUT_HEIGHT)
+    key = still.convert("RGB")
+    if key.size != size:
+        key = key.resize(size, Image.Resampling.LANCZOS)
+        layers = None  # the layers were drawn for the still's own size
     frames = round(duration * media.CUT_FPS)
     move = camera_path(camera, seed, amount=amount)
-    badge = _badge(label) if label else None
+    badge = np.asarray(_badge(label)) if label else None
+    if layers is not None and layers.plate.size == size:
+        frames_of = parallax.depth_frames(key, layers, move, frames, float(duration), seed)
+    else:
+        frames_of = parallax.flat_frames(key, move, frames)
     cmd = [media.ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{media.CUT_WIDTH}x{media.CUT_HEIGHT}",
            "-r", str(media.CUT_FPS), "-i", "pipe:0",
@@ -37,15 +52,9 @@ def render_move(still: Image.Image, camera: str, duration: int | float, *, mood:
         out = f"{tmp}/clip.mp4"
         proc = subprocess.Popen([*cmd, "-f", "mp4", out], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            w, h = key.size
-            for i in range(frames):
-                cx, cy, zoom = move(i / max(1, frames - 1))
-                vw, vh = w / max(zoom, 1.0), h / max(zoom, 1.0)
-                x0 = min(max(cx * w - vw / 2, 0.0), w - vw)  # the window never leaves the still
-                y0 = min(max(cy * h - vh / 2, 0.0), h - vh)
-                frame = key.resize((w, h), Image.Resampling.BILINEAR, box=(x0, y0, x0 + vw, y0 + vh))
+            for frame in frames_of:
                 if badge is not None:
-                    frame.paste(badge, (24, 24), badge)
+                    _stamp(frame, badge, 24, 24)
                 proc.stdin.write(frame.tobytes())
             proc.stdin.close()
         except BrokenPipeError:
@@ -55,6 +64,14 @@ def render_move(still: Image.Image, camera: str, duration: int | float, *, mood:
             raise MediaError(f"ffmpeg failed while animating a still: {err.strip()[-300:]}")
         with open(out, "rb") as f:
             return f.read()
+
+
+def _stamp(frame, badge, x: int, y: int) -> None:
+    """Blend an RGBA badge (numpy) onto an RGB frame (numpy) in place."""
+    h, w = badge.shape[:2]
+    roi = frame[y:y + h, x:x + w]
+    a = badge[..., 3:4].astype("float32") / 255.0
+    roi[...] = (roi * (1 - a) + badge[..., :3] * a + 0.5).astype("uint8")
 
 
 def _badge(text: str) -> Image.Image:

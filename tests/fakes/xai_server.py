@@ -295,6 +295,7 @@ class FakeXai:
         self._video_default = "done"
         self._video_nth: dict[int, str] = {}
         self._moderated: set[int] = set()
+        self._pictures: list[tuple[str, list[bytes]]] = []  # (prompt word, pictures to answer with, in order)
         self._tts_rules: list[_TtsRule] = []
         self._tts_garbage: dict[int | None, tuple[bytes, str]] = {}  # request number (None = all) -> body, type
         self._jobs: dict[str, _VideoJob] = {}
@@ -391,6 +392,19 @@ class FakeXai:
             raise ValueError(f"unknown plan defects {sorted(unknown)}; choose from {PLAN_DEFECTS}")
         with self._lock:
             self.plan_defects.extend([tuple(defects)] * answers)
+
+    def answer_images(self, word: str, pictures: list[bytes]) -> None:
+        """Answer the next image requests whose prompt holds `word` with these pictures, in order: a real model
+        may draw somebody else's face, or the right one."""
+        with self._lock:
+            self._pictures.append((word, list(pictures)))
+
+    def _picture_for(self, prompt: str) -> bytes | None:
+        with self._lock:
+            for word, queue in self._pictures:
+                if queue and word in prompt:
+                    return queue.pop(0)
+        return None
 
     def moderate_image(self, nth: list[int]) -> None:
         """Those GenerateImage calls (1-based) answer respect_moderation=False and no image."""
@@ -543,7 +557,8 @@ class FakeXai:
             if moderated:
                 images.append(image_pb2.GeneratedImage(respect_moderation=False))
                 continue
-            png = fake_media.make_png(request.prompt, n, size, references=refs, variant=i)
+            png = self._picture_for(request.prompt) or \
+                fake_media.make_png(request.prompt, n, size, references=refs, variant=i)
             if request.format == image_pb2.ImageFormat.IMG_FORMAT_BASE64:
                 data = "data:image/png;base64," + base64.b64encode(png).decode()
                 images.append(image_pb2.GeneratedImage(base64=data, respect_moderation=True))
