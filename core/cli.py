@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(`approve` continues); without it everything is made and approved in one go")
     _model_option(m)
     _reuse_option(m)
+    _likeness_option(m)
 
     ap = sub.add_parser("approve", help="approve what a --review run waits for and continue it to the next stop")
     ap.add_argument("--project", required=True)
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--provider", default=None)
     _model_option(r)
     _reuse_option(r)
+    _likeness_option(r)
 
     sc = sub.add_parser("scene", help="re-cut: insert, move, remove or duplicate a scene; its takes go with it")
     ssub = sc.add_subparsers(dest="scene_command", required=True, parser_class=_Parser)
@@ -276,6 +278,19 @@ def _reuse_option(p) -> None:
                         "of the workspace: ask (at the terminal; the default), auto, or never")
 
 
+def _likeness_option(p) -> None:
+    p.add_argument("--likeness-gate", choices=("on", "off"), default=None,
+                   help="skip the paid vision check when a face is clearly someone else's and retry at once "
+                        "(kept as the project's setting; on by default)")
+
+
+def _apply_likeness_gate(project, a) -> None:
+    from core.pipeline import likeness
+
+    if getattr(a, "likeness_gate", None):
+        likeness.set_gate(project, a.likeness_gate == "on")
+
+
 def _answer_offer(offer) -> bool:
     """A re-use offer asked at the terminal; with no terminal to ask, said and not taken."""
     said = offer.describe()
@@ -314,6 +329,7 @@ def cmd_make(a) -> int:
     project = _open(a.project, create=True)
     _preflight(provider, project, models, characters=len(refs) or 2, scenes=a.scenes or 3, has_photos=bool(refs))
     project.set_setting("provider", provider)
+    _apply_likeness_gate(project, a)
     for name, data, filename in refs:
         add_reference(project, name, data, filename=filename)
     params = {"concept": concept, "scenes": a.scenes, "style": a.style, "review": a.review,
@@ -353,6 +369,7 @@ def cmd_regenerate(a) -> int:
     provider = _provider(a.provider or project.setting("provider"))
     models = _models(a.model, provider)
     _preflight(provider, project, models)
+    _apply_likeness_gate(project, a)
     if a.stale:
         result = _run_job(project, "regenerate_stale", {"reuse": a.reuse} if a.reuse else {}, provider,
                           models=models)

@@ -26,7 +26,10 @@ import numpy as np
 SAME_PERSON = 0.6      # dlib's line: descriptors of one person are closer than this
 CLEARLY_OTHER = 0.7    # a gate that skips a paid check must not fire on a borderline face
 _MAX_SIDE = 1600       # detection runs on a copy no larger than this
-_LOCK = threading.Lock()  # dlib's detector and nets are not documented as safe to share between threads
+# dlib does not promise that its detector and networks may be shared between threads (the network keeps
+# buffers of its own), and making one per thread costs a third of a second: one of each, one call at a time.
+_LOCK = threading.Lock()
+_DETECT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -77,53 +80,65 @@ def available() -> bool:
         return False
 
 
-def faces(data: bytes) -> tuple[Face, ...]:
+def faces(data: bytes, *, smallest: float = 0.08) -> tuple[Face, ...]:
     """Every face dlib finds in image bytes, largest first (cached by the bytes' hash)."""
-    return _faces(hashlib.sha256(data).hexdigest(), data)
+    return _faces(hashlib.sha256(data).hexdigest(), smallest, data)
 
 
 @functools.lru_cache(maxsize=256)
-def _faces(_digest: str, data: bytes) -> tuple[Face, ...]:
+def _faces(_digest: str, smallest: float, data: bytes) -> tuple[Face, ...]:
     from core.media import load_image
 
-    return faces_in(load_image(data))
+    return faces_in(load_image(data), smallest=smallest)
 
 
-def faces_in(img, *, smallest: float = 0.08) -> tuple[Face, ...]:
-    """Every face in a PIL image at least `smallest` of its short side tall, largest first.
+def boxes_in(img, *, smallest: float = 0.08) -> list[tuple[int, int, int, int]]:
+    """Where the faces at least `smallest` of the picture's short side tall are, largest first (no encoding).
 
-    Faces are *found* on a copy scaled so that such a face is about 80 px, the HOG detector's own size (time
-    grows with the pixels, so a portrait is searched at a few hundred pixels), and *encoded* from the picture at
-    its own resolution, where the landmarks and the 150 px face chip are sharpest."""
-    import dlib
+    Found on a copy scaled so that such a face is about 80 px, the HOG detector's own size: its time grows with
+    the pixels, so a portrait is searched at a few hundred pixels."""
     from PIL import Image
 
     rgb = img.convert("RGB")
     scale = min(84.0 / max(1.0, smallest * min(rgb.size)), _MAX_SIDE / max(rgb.size))
     small = rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))),
                        Image.Resampling.BILINEAR if scale < 1 else Image.Resampling.BICUBIC)
-    full = np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
     arr = np.ascontiguousarray(np.asarray(small, dtype=np.uint8))
-    detector, landmarks, encoder = _models()
-    with _LOCK:
+    detector = _models()[0]
+    with _DETECT_LOCK:
         found = sorted(detector(arr, 0), key=lambda r: -r.area())
-        out = []
-        for r in found:
-            box = (max(0, round(r.left() / scale)), max(0, round(r.top() / scale)),
-                   min(rgb.width, round(r.right() / scale)), min(rgb.height, round(r.bottom() / scale)))
+    return [(max(0, round(r.left() / scale)), max(0, round(r.top() / scale)),
+             min(rgb.width, round(r.right() / scale)), min(rgb.height, round(r.bottom() / scale))) for r in found]
+
+
+def faces_in(img, *, smallest: float = 0.08) -> tuple[Face, ...]:
+    """Every face in a PIL image at least `smallest` of its short side tall, largest first: found as
+    `boxes_in` finds them, encoded from the picture at its own resolution, where the landmarks and the
+    150 px face chip are sharpest."""
+    import dlib
+
+    rgb = img.convert("RGB")
+    boxes = boxes_in(rgb, smallest=smallest)
+    if not boxes:
+        return ()
+    full = np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
+    _, landmarks, encoder = _models()
+    out = []
+    with _LOCK:
+        for box in boxes:
             shape = landmarks(full, dlib.rectangle(*box))
-            vec = np.asarray(encoder.compute_face_descriptor(full, shape), dtype=np.float64)
-            out.append(Face(box=box, vector=vec))
+            out.append(Face(box=box, vector=np.asarray(encoder.compute_face_descriptor(full, shape), dtype=np.float64)))
     return tuple(out)
 
 
-def likeness(photo: bytes, picture: bytes, *, region: tuple[int, int, int, int] | None = None) -> Likeness:
-    """The distance from the photo's largest face to the nearest face in `picture` (inside `region` of it when
-    given: the faces whose centre falls in that box)."""
+def likeness(photo: bytes, picture: bytes, *, region: tuple[int, int, int, int] | None = None,
+             smallest: float = 0.08) -> Likeness:
+    """The distance from the photo's largest face to the nearest face in `picture` at least `smallest` of its
+    short side tall (inside `region` of it when given: the faces whose centre falls in that box)."""
     ref = faces(photo)
     if not ref:
         return Likeness(None, "no face found in the reference photo")
-    found = faces(picture)
+    found = faces(picture, smallest=smallest)
     if region is not None:
         x0, y0, x1, y1 = region
         found = tuple(f for f in found if x0 <= (f.box[0] + f.box[2]) / 2 <= x1 and y0 <= (f.box[1] + f.box[3]) / 2 <= y1)

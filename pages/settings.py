@@ -2,7 +2,8 @@
 import streamlit as st
 
 from core.errors import DailiesError
-from core.pipeline import gates
+from core import faces
+from core.pipeline import gates, likeness
 from core.providers import api_key, get_provider, names, xai_catalog
 from ui import jobs, widgets
 
@@ -75,6 +76,16 @@ picked = st.radio("When a sheet, keyframe or clip about to be made is close to o
                        "the same file, costs nothing, and says where it came from")
 if picked != current:
     project.set_setting("reuse", picked)
+    st.rerun()
+
+st.subheader("Likeness")
+gate = st.toggle("Skip the paid check when a face is clearly someone else's, and retry at once",
+                 value=likeness.gate_on(project), key="likeness-gate", disabled=jobs.busy(project),
+                 help=f"Every sheet and keyframe of a character with a photo is measured against it on this machine "
+                      f"(a face-identity distance: under {faces.SAME_PERSON} is the same person). Over "
+                      f"{faces.CLEARLY_OTHER} the attempt fails for free instead of asking the paid vision check")
+if gate != likeness.gate_on(project):
+    likeness.set_gate(project, gate)
     st.rerun()
 
 st.subheader("Budget")

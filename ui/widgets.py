@@ -78,6 +78,9 @@ def badges(take: Take | None, stale: bool, tags: list[str] | None = None, *, pro
     elif take.score is not None:
         color = "green" if take.score >= 0.8 else "orange"
         row.append((f"score {take.score:.2f}", color))
+    measured = likeness_badge(take.payload if isinstance(take.payload, dict) else None)
+    if measured:
+        row.append(measured)
     if stale:
         row.append(("kept · stale" if "keep" in tags else "needs regen", "orange" if "keep" in tags else "red"))
     elif "keep" in tags:
@@ -87,6 +90,19 @@ def badges(take: Take | None, stale: bool, tags: list[str] | None = None, *, pro
         row.append((take.origin, "blue"))
     for text, color in row:
         st.badge(text, color=color)
+
+
+def likeness_badge(payload: dict | None) -> tuple[str, str] | None:
+    """("likeness 0.39", colour) beside the check's score: green under dlib's same-person line, orange over it,
+    grey when no face could be measured; None when the take was not measured (no reference photo)."""
+    from core import faces
+    from core.pipeline.likeness import badge, worst
+
+    text = badge(payload)
+    if not text:
+        return None
+    d = worst(payload)
+    return text, "gray" if d is None else "green" if d < faces.SAME_PERSON else "orange"
 
 
 def asset_picture(project: Project, asset: str, *, size: str = "s") -> None:
@@ -263,7 +279,9 @@ def check_details(project: Project, take: Take, *, key: str, disabled: bool) -> 
         attempts = (take.payload or {}).get("attempts") or []
         for a in attempts:
             issues = "; ".join(a.get("issues") or []) or "no problems named"
-            st.markdown(f"**Attempt {a.get('attempt')}**: {a.get('score', 0):.2f} — {issues}")
+            measured = likeness_badge({"likeness": a.get("likeness")})
+            st.markdown(f"**Attempt {a.get('attempt')}**: {a.get('score', 0):.2f}"
+                        + (f" ({measured[0]})" if measured else "") + f" — {issues}")
         refs = [s for s in take.inputs if s.startswith(("sheet/", "keyframe/", "reference/"))]
         if refs:
             st.caption("Scored against: " + ", ".join(refs))

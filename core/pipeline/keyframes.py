@@ -96,7 +96,7 @@ def make_keyframe(ctx: Context, n: int, *, regenerate: bool = False,
             creq = CheckRequest(kind="keyframe", image=image, references=images,
                                 reference_roles=roles, prompt=prompts.check_prompt("keyframe", f"scene {n}"))
             result, cost, measured[asset] = likeness.checked(
-                image, photos, paid=likeness.paid(ctx.provider), gate=gate,
+                image, photos, kind="keyframe", paid=likeness.paid(ctx.provider), gate=gate,
                 provider_check=lambda: ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt,
                                                 params={}, inputs=[asset, *hashes],
                                                 fn=lambda: ctx.provider.check(creq)))

@@ -45,17 +45,20 @@ def paid(provider) -> bool:
         return True
 
 
-def measure(picture: bytes, photos: dict[str, bytes]) -> dict[str, faces.Likeness]:
-    """Each character's likeness in `picture`, for those with a reference photo."""
+SMALLEST = {"sheet": 0.15, "keyframe": 0.1}  # the smallest face looked for, as a share of the picture's short side
+
+
+def measure(picture: bytes, photos: dict[str, bytes], kind: str = "keyframe") -> dict[str, faces.Likeness]:
+    """Each character's likeness in `picture` (a sheet or keyframe), for those with a reference photo."""
     if not photos or not faces.available():
         return {}
-    return {name: faces.likeness(photo, picture) for name, photo in photos.items()}
+    return {name: faces.likeness(photo, picture, smallest=SMALLEST.get(kind, 0.08)) for name, photo in photos.items()}
 
 
-def checked(picture: bytes, photos: dict[str, bytes], *, paid: bool, gate: bool,
+def checked(picture: bytes, photos: dict[str, bytes], *, kind: str, paid: bool, gate: bool,
             provider_check: Callable[[], tuple[CheckResult, float]]) -> tuple[CheckResult, float, dict]:
     """The attempt's check with likeness in it: (result, cost, likeness as stored on the take)."""
-    measured = measure(picture, photos)
+    measured = measure(picture, photos, kind)
     stored = {name: lk.as_dict() for name, lk in measured.items()}
     far = {name: lk.distance for name, lk in measured.items()
            if lk.distance is not None and lk.distance > faces.CLEARLY_OTHER}
@@ -76,11 +79,20 @@ def checked(picture: bytes, photos: dict[str, bytes], *, paid: bool, gate: bool,
     return result, cost, stored
 
 
+def _measured(payload: dict | None) -> dict[str, dict]:
+    return {k: v for k, v in ((payload or {}).get("likeness") or {}).items() if not k.startswith("_")}
+
+
+def worst(payload: dict | None) -> float | None:
+    """The largest distance measured on a take (its least like character), None when none was measured."""
+    scored = [v["distance"] for v in _measured(payload).values() if v.get("distance") is not None]
+    return max(scored) if scored else None
+
+
 def badge(payload: dict | None) -> str:
-    """"likeness 0.39" (the worst of the characters'), or what could not be measured; "" when not measured."""
-    found = {k: v for k, v in ((payload or {}).get("likeness") or {}).items() if not k.startswith("_")}
-    scored = [v["distance"] for v in found.values() if v.get("distance") is not None]
-    if scored:
-        return f"likeness {max(scored):.2f}"
-    notes = sorted({v.get("note") for v in found.values() if v.get("note")})
-    return "; ".join(notes)
+    """"likeness 0.39" (the least like of the characters), or what could not be measured; "" when the take
+    was not measured at all."""
+    d = worst(payload)
+    if d is not None:
+        return f"likeness {d:.2f}"
+    return "; ".join(sorted({v.get("note") for v in _measured(payload).values() if v.get("note")}))

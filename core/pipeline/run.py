@@ -18,6 +18,7 @@ the person to decide. Scenes are named by their stable ids throughout.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import threading
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -126,11 +127,20 @@ def regenerate_stale(ctx: Context) -> dict:
 
 
 def _make_media(ctx: Context, story: Take) -> None:
+    """Sheets, the keyframe chain and the clips, overlapped; the lines are voiced alongside (they need only the
+    story), so the cut does not wait for them at the end."""
+    from core import faces
+    from core.pipeline.voices import make_lines
+
     plan = story_of(story)
     errors: list[BaseException] = []
+    if any(ctx.project.takes.head(f"reference/{c.name}", ctx.branch) for c in plan.characters):
+        threading.Thread(target=faces.available, name="faces-warm-up", daemon=True).start()  # loads the encoder
     with cf.ThreadPoolExecutor(SHEET_WORKERS, thread_name_prefix="sheet") as sheet_pool, \
-            cf.ThreadPoolExecutor(ctx.provider.parallel_clips, thread_name_prefix="clip") as clip_pool:
+            cf.ThreadPoolExecutor(ctx.provider.parallel_clips, thread_name_prefix="clip") as clip_pool, \
+            cf.ThreadPoolExecutor(1, thread_name_prefix="lines") as line_pool:
         sheets = {c.name: sheet_pool.submit(make_sheet, ctx, c.name) for c in plan.characters}
+        lines = [line_pool.submit(make_lines, ctx, plan)] if export_settings(ctx.project).dialogue else []
         clips = []
         try:
             for scene in plan.scenes:
@@ -144,9 +154,9 @@ def _make_media(ctx: Context, story: Take) -> None:
                 f.result()
         except BaseException as err:  # stop starting work; let running steps finish and keep their takes
             errors.append(err)
-            for f in [*sheets.values(), *clips]:
+            for f in [*sheets.values(), *clips, *lines]:
                 f.cancel()
-        for f in clips:
+        for f in [*clips, *lines]:
             if f.cancelled():
                 continue
             try:

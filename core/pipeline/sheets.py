@@ -57,7 +57,7 @@ def make_sheet(ctx: Context, name: str, *, regenerate: bool = False,
                                 reference_roles=["reference"] if photo else [],
                                 prompt=f"{prompts.check_prompt('sheet', name)} {prompt}")
             result, cost, measured[asset] = likeness.checked(
-                image, {name: photo} if photo else {}, paid=likeness.paid(ctx.provider), gate=gate,
+                image, {name: photo} if photo else {}, kind="sheet", paid=likeness.paid(ctx.provider), gate=gate,
                 provider_check=lambda: ctx.call("check", slot=slot, model_role="check", prompt=creq.prompt, params={},
                                                 inputs=[asset] + ([ref.asset] if ref else []),
                                                 fn=lambda: ctx.provider.check(creq)))

@@ -64,8 +64,8 @@ def _cut(rgb: Image.Image) -> Cutout:
     k = _WORK / H
     w, h = max(8, round(W * k)), _WORK
     small = np.ascontiguousarray(np.asarray(rgb.resize((w, h), Image.Resampling.BOX))[..., ::-1])  # BGR
-    found = faces.faces_in(rgb, smallest=0.2)  # a portrait's face is a large part of it
-    face = found[0].box if found else None
+    found = faces.boxes_in(rgb, smallest=0.2)  # a portrait's face is a large part of it
+    face = found[0] if found else None
     if face is not None:
         fx0, fy0, fx1, fy1 = (v * k for v in face)
     else:  # a drawn figure: its head is drawn in the upper middle of the portrait
@@ -134,6 +134,9 @@ def _implausible(person: np.ndarray, face: tuple[float, float, float, float] | N
     inside = person[max(0, y0):max(1, y1), max(0, x0):max(1, x1)]
     if face is not None and inside.size and inside.mean() < 0.7:
         return "the cut-out lost part of the face"
-    if person[: max(2, h // 40)].mean() > 0.25:
+    top = person[: max(2, h // 40)].astype(np.float32)
+    if face is not None and y0 <= h // 20:  # a head cut by the top edge reaches it; the wall beside it must not
+        top[:, max(0, int(x0 - 0.3 * (x1 - x0))):int(x1 + 0.3 * (x1 - x0))] = 0
+    if top.mean() > 0.25:
         return "the cut-out ran into the top of the picture"
     return ""

@@ -70,9 +70,11 @@ class _Sprite:
         local[:, 2] = m[:, 2] + m[:, 0] * self.x + m[:, 1] * self.y - (x0, y0)
         piece = cv2.warpAffine(self.rgba, local, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
-        roi = out[y0:y1, x0:x1]
+        # Premultiplied "over", on contiguous arrays (OpenCV is several times slower on strided views).
         keep = cv2.cvtColor(255 - piece[..., 3], cv2.COLOR_GRAY2RGB)
-        roi[...] = cv2.add(cv2.multiply(roi, keep, scale=1 / 255), piece[..., :3])  # premultiplied "over"
+        under = np.ascontiguousarray(out[y0:y1, x0:x1])
+        out[y0:y1, x0:x1] = cv2.add(cv2.multiply(under, keep, scale=1 / 255),
+                                    cv2.cvtColor(piece, cv2.COLOR_RGBA2RGB))
 
 
 def depth_frames(still, layers: Layers, path: Callable[[float], tuple[float, float, float]], frames: int,
