@@ -30,7 +30,7 @@ def test_every_cli_command_is_in_the_readme():
 # -- import layers ---------------------------------------------------------------------------------------------------
 # Lowest first; a module may import its own layer and those below it, never one above. The pipeline reaches a
 # provider only through the registry (core.providers) and the protocol (core.providers.base).
-LEAF = {"core.errors", "core.config", "core.models", "core.media"}
+LEAF = {"core.errors", "core.config", "core.models", "core.media", "core.faces"}  # faces: pictures in, distances out
 LAYERS = {
     "core.store": LEAF | {"core.store"},
     "core.render": LEAF | {"core.store", "core.render"},

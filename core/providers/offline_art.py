@@ -463,6 +463,9 @@ def _hue_agreement(a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> float:
     """1.0 when two pictures of a person have the same colours, less as their chromaticities part: compared
     cell by cell (an 8x8 grid of weighted mean chromaticity, each cell's own mean removed over the grid, so a
     scene's overall tint does not count against it)."""
+    # Chromaticity is noise in the dark (and a scene's haze moves it most there): dark pixels count less.
+    weight = weight * np.clip(np.minimum(_lum_arr(a), _lum_arr(b)) / 70.0, 0.0, 1.0)
+
     def cells(x: np.ndarray) -> np.ndarray:
         s = x.sum(-1, keepdims=True) + 1e-3
         chroma = (x / s)[..., :2] * weight[..., None]
@@ -485,4 +488,4 @@ def _hue_agreement(a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> float:
     mean_b = (cb * w[..., None]).sum((0, 1)) / w.sum()
     diff = np.linalg.norm((ca - mean_a) - (cb - mean_b), axis=-1)
     d = float((diff * w).sum() / w.sum())
-    return float(np.exp(-max(0.0, d - 0.015) / 0.08))
+    return float(np.exp(-max(0.0, d - 0.02) / 0.1))
