@@ -129,10 +129,14 @@ def test_editing_one_scene_stales_only_what_was_made_from_it(film_copy):
     stale = {s["slot"] for s in status(project)["slots"] if s["stale"]}
     assert stale == {"keyframe/2", "clip/2", "script", "cut"}  # the cut reads scene 2 (subtitle, transition)
     before = project.calls.totals()["total"]
+    third = project.takes.head("keyframe/3").asset
     jobs.submit(project, "make", {}, background=False)
     new_calls = project.calls.recent(project.calls.totals()["total"] - before)
-    # Scene 2 is remade, and keyframe 3 (chained to keyframe 2) with its clip; sheets and scene 1 are not.
-    assert {r["slot"] for r in new_calls} == {"keyframe/2", "clip/2", "keyframe/3", "clip/3"}
+    # Scene 2 is remade, and keyframe 3 (chained to keyframe 2) is composed again; its clip only if that changed
+    # the picture (the chain carries a little of the previous grade, which a small change may round away).
+    # Sheets and scene 1 are not touched.
+    changed = project.takes.head("keyframe/3").asset != third
+    assert {r["slot"] for r in new_calls} == {"keyframe/2", "clip/2", "keyframe/3"} | ({"clip/3"} if changed else set())
     assert not any(s["stale"] for s in status(project)["slots"])
 
 
