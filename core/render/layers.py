@@ -63,15 +63,13 @@ def encode(frame: Image.Image, layers: Layers | None, note: str = "") -> bytes:
     if note:
         info.add_itxt(NOTE_KEY, note, zip=False)
     buf = io.BytesIO()
-    frame.convert("RGB").save(buf, "PNG", optimize=False, compress_level=6, pnginfo=info)
+    frame.convert("RGB").save(buf, "PNG", optimize=False, compress_level=3, pnginfo=info)  # as offline_draw._png
     return buf.getvalue()
 
 
 def _text(data: bytes) -> dict:
-    try:
-        img = Image.open(io.BytesIO(data))
-        img.load()  # text chunks after the image data are read with it
-        return dict(getattr(img, "text", {}) or {})
+    try:  # `encode` writes its chunks before the image data, so opening the file reads them; no decoding
+        return {k: v for k, v in Image.open(io.BytesIO(data)).info.items() if isinstance(v, str)}
     except Exception:  # noqa: BLE001 - not a PNG we can read: it simply has no layers
         return {}
 
