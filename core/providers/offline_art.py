@@ -7,13 +7,13 @@ Why it is built this way:
   from a generator seeded by a SHA-256 of the caller's seed and text, never from ``hash()`` or
   global state, and PNGs are written with ``optimize=False`` at a fixed compress level, so the
   same inputs give byte-identical files. The pipeline's caches and tests rely on that.
-* Characters must stay recognisable, because the pipeline scores them with ``similarity`` and
-  ``locate`` and retries below 0.80. So the illustrated look mostly changes *colour* and *fine
-  texture* (Kuwahara smoothing, soft cel shading, a luminance-preserving palette tint, thin
-  ink, a faint watercolour wash) and leaves the coarse light/dark layout those scores compare.
-  In keyframes the characters are rectangular "standees" with rounded corners rather than
-  cut-outs, so the whole portrait stays visible to template matching, and their grading is a
-  per-channel gain, which normalised cross-correlation does not see.
+* Characters must stay recognisable, because the pipeline scores them (``similarity`` for sheets,
+  ``locate`` for keyframes) and retries below 0.80, and measures their face against the photo
+  (core.faces). So the illustrated look mostly changes *colour* and *fine texture* (Kuwahara
+  smoothing, soft cel shading, a luminance-preserving palette tint, thin ink, a faint watercolour
+  wash) and leaves the coarse light/dark layout those scores compare. In keyframes each person is
+  cut out of their sheet (offline_cutout), lit by the scene with a per-channel gain, and set into
+  a medium shot with a cast shadow; ``locate`` compares them under their matte.
 * ``similarity`` adds a luminance-layout term to SSIM and the colour histogram: without it two
   people drawn alike but with different skin and hair scored above the retry threshold.
 * Drawn characters and settings are picked by keywords in the text, so "a wise old owl" gets
@@ -22,9 +22,13 @@ Why it is built this way:
   gradients and grading are done once at 1x in numpy. Each call stays well under a second.
 
 This module holds the public API (photos and faces, sheets, keyframes, scores, and the sizes).
-The drawing lives in three modules it imports from, split by concept to keep files short:
-``offline_figures`` (drawn characters), ``offline_settings`` (backdrops) and ``offline_draw``
-(shared plumbing: geometry, colours, fonts, ``_Pen``, ``_png``, ``_rng``).
+The drawing lives in modules it imports from, split by concept to keep files short:
+``offline_figures`` (drawn characters), ``offline_settings`` (backdrops: the words read, light,
+sky and weather; the families drawn in ``offline_land``, ``offline_places`` and ``offline_rooms``
+on the shapes of ``offline_scenery``; what stands in front in ``offline_foreground``),
+``offline_cutout`` (people out of their portraits) and ``offline_draw`` (shared plumbing:
+geometry, colours, fonts, ``_Pen``, ``_png``, ``_rng``). A keyframe's depth layers are written
+by core.render.layers.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from core.providers.offline_draw import (FRAME_SIZE, PORTRAIT_BOX, SHEET_SIZE, P
                                          _png, _rng, _to_img)
 from core.media import load_image  # noqa: F401 - part of this module's API (see __all__)
 from core.providers.offline_figures import _draw_figure
-from core.providers.offline_settings import _finish_frame, _scene, _time_of_day
+from core.providers.offline_settings import _finish_frame, _foreground, _scene, _time_of_day
 
 __all__ = ["FRAME_SIZE", "PORTRAIT_BOX", "SHEET_SIZE", "Palette", "compose_keyframe", "draw_setting",
            "face_box", "figure_sheet", "load_image", "locate", "portrait_crop", "sheet_portrait",
@@ -301,13 +305,6 @@ def compose_keyframe(setting: str, mood: str, palette: Palette, sheets: list[byt
             rgb = _to_img(grade(np.asarray(fore.convert("RGB"), dtype=np.float32) / 255.0))
             fore = Image.merge("RGBA", (*rgb.split(), fore.getchannel("A")))
     return depth.encode(frame, depth.Layers(plate=plate, people=people, fore=fore), "; ".join(notes))
-
-
-def _foreground(setting: str, mood: str, palette: Palette, seed: int, size) -> Image.Image | None:
-    from core.providers import offline_settings
-
-    draw = getattr(offline_settings, "_foreground", None)
-    return draw(setting, mood, palette, seed, size) if draw else None
 
 
 def _stage(plate: Image.Image, ground: float, sheets: list[bytes], names: list[str], rng: np.random.Generator,
