@@ -134,8 +134,11 @@ def _make_media(ctx: Context, story: Take) -> None:
 
     plan = story_of(story)
     errors: list[BaseException] = []
+    # The models the first sheets wait for load in the background meanwhile: the face encoder (for a film with
+    # photos) and the embedding model that indexes each take for re-use.
     if any(ctx.project.takes.head(f"reference/{c.name}", ctx.branch) for c in plan.characters):
-        threading.Thread(target=faces.available, name="faces-warm-up", daemon=True).start()  # loads the encoder
+        threading.Thread(target=faces.available, name="faces-warm-up", daemon=True).start()
+    threading.Thread(target=_warm_embeddings, name="embeddings-warm-up", daemon=True).start()
     with cf.ThreadPoolExecutor(SHEET_WORKERS, thread_name_prefix="sheet") as sheet_pool, \
             cf.ThreadPoolExecutor(ctx.provider.parallel_clips, thread_name_prefix="clip") as clip_pool, \
             cf.ThreadPoolExecutor(1, thread_name_prefix="lines") as line_pool:
@@ -165,6 +168,15 @@ def _make_media(ctx: Context, story: Take) -> None:
                 errors.append(err)
     if errors:
         raise errors[0]
+
+
+def _warm_embeddings() -> None:
+    from core.pipeline import reuse
+
+    try:
+        reuse.embed(["warm up"])
+    except Exception:  # noqa: BLE001 - the step that needs it says what is wrong, in its own words
+        pass
 
 
 def export_settings(project, overrides: dict | None = None) -> ExportSettings:
