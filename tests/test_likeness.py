@@ -252,3 +252,41 @@ def test_xai_a_sheet_with_someone_elses_face_is_retried_without_a_paid_check(fak
         assert "_gate" not in first["likeness"] and "drifts from the reference photo" in said
     assert second["likeness"]["Eileen"]["distance"] < 0.05  # the photo itself came back
     assert take.asset == second["asset"]
+
+
+def test_the_cut_out_is_the_same_matte_however_often_it_is_made(sheets):
+    portrait = art.sheet_portrait(sheets["biden"])
+    first = offline_cutout._cut(portrait.copy())
+    offline_cutout._cut(art.sheet_portrait(sheets["obama"]))  # another cut in between moves OpenCV's generator
+    again = offline_cutout._cut(portrait.copy())
+    assert first.alpha.tobytes() == again.alpha.tobytes()
+
+
+def test_in_a_picture_of_two_a_missing_face_is_not_scored_against_the_other(sheets):
+    key = art.compose_keyframe("a quiet valley", "calm", NIGHT, [sheets["obama"]], None, 2, names=["Obama"])
+    found = faces.likenesses({"Obama": photo("obama"), "Biden": photo("biden")}, key)
+    assert found["Obama"].distance < faces.SAME_PERSON
+    assert found["Biden"] == faces.Likeness(None, "no face found")  # not Obama's face at 0.8
+    both = art.compose_keyframe("a quiet valley", "calm", NIGHT, [sheets["obama"], sheets["biden"]], None, 2,
+                                names=["Obama", "Biden"])
+    shared = faces.likenesses({"Obama": photo("obama"), "Biden": photo("biden")}, both)
+    assert all(lk.distance < faces.SAME_PERSON for lk in shared.values()), shared
+
+
+def test_a_clip_moves_the_people_without_the_foreground_baked_into_them(keyframes):
+    for _, _, key in keyframes:
+        found = layers.read(key)
+        assert all(p.rgb is not None and p.rgb.size == p.alpha.size for p in found.people)
+        plate = np.asarray(found.plate, dtype=np.float32)
+        frame = np.asarray(art.load_image(key), dtype=np.float32)
+        # The shadows are in the plate: around the people (outside every matte and the foreground) plate and
+        # frame agree, shadows included.
+        everyone = np.zeros(frame.shape[:2], np.float32)
+        for p in found.people:
+            x0, y0, x1, y1 = p.box
+            cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(1280, x1), min(720, y1)
+            matte = np.asarray(p.alpha, np.float32)[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0] / 255
+            everyone[cy0:cy1, cx0:cx1] = np.maximum(everyone[cy0:cy1, cx0:cx1], matte)
+        fore = np.asarray(found.fore, np.float32)[..., 3] if found.fore is not None else np.zeros(everyone.shape)
+        around = (everyone < 0.01) & (fore < 1)
+        assert np.abs(plate[around] - frame[around]).mean() < 3

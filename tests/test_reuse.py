@@ -78,7 +78,7 @@ def test_an_offer_needs_the_same_pictures_and_close_words(first, workspace):
     assert reuse.find(first, "keyframe/2", "keyframe", words, key, others=[first.path]) is None
     # a sheet is found by its photo and style lock as well as its words
     sheet_key = next(first.conns.get().query("SELECT key FROM embeddings e JOIN takes t ON t.id = e.take "
-                                             "WHERE t.slot = 'sheet/Wren'"))["key"]
+                                             "WHERE t.slot = 'sheet/Keeper'"))["key"]
     assert sheet_key.startswith("photo:") and "|lock:" in sheet_key
 
 

@@ -52,7 +52,11 @@ def measure(picture: bytes, photos: dict[str, bytes], kind: str = "keyframe") ->
     """Each character's likeness in `picture` (a sheet or keyframe), for those with a reference photo."""
     if not photos or not faces.available():
         return {}
-    return {name: faces.likeness(photo, picture, smallest=SMALLEST.get(kind, 0.08)) for name, photo in photos.items()}
+    try:
+        return faces.likenesses(photos, picture, smallest=SMALLEST.get(kind, 0.08))
+    except Exception as err:  # noqa: BLE001 - a measure that fails must not lose the picture already paid for
+        note = f"the face could not be measured ({type(err).__name__})"
+        return {name: faces.Likeness(None, note) for name in photos}
 
 
 def checked(picture: bytes, photos: dict[str, bytes], *, kind: str, paid: bool, gate: bool,

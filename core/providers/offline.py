@@ -181,6 +181,9 @@ def _styled(png: bytes, style_image: bytes | None, strength: float = 0.55) -> by
     if found is None:
         return art._png(out)
     found.plate = move(found.plate)
+    for person in found.people:
+        if person.rgb is not None:
+            person.rgb = move(person.rgb)
     if found.fore is not None:
         found.fore = Image.merge("RGBA", (*move(found.fore).split(), found.fore.getchannel("A")))
     return depth.encode(out, found, depth.note(png))

@@ -304,12 +304,15 @@ def compose_keyframe(setting: str, mood: str, palette: Palette, sheets: list[byt
         if fore is not None:
             rgb = _to_img(grade(np.asarray(fore.convert("RGB"), dtype=np.float32) / 255.0))
             fore = Image.merge("RGBA", (*rgb.split(), fore.getchannel("A")))
+        for person in people:
+            person.rgb = _to_img(grade(np.asarray(person.rgb, dtype=np.float32) / 255.0))
     return depth.encode(frame, depth.Layers(plate=plate, people=people, fore=fore), "; ".join(notes))
 
 
 def _stage(plate: Image.Image, ground: float, sheets: list[bytes], names: list[str], rng: np.random.Generator,
            strength: float):
     """The characters set into the plate, back to front: (frame, their layers, notes on any that fell back).
+    Their shadows (and a fallback card's rim) go into `plate` too, which is changed in place.
 
     A medium shot: each person cut out of the sheet, from the chest up, the frame's bottom edge crossing
     them; the one further back a little smaller and hazier; each casts a soft shadow onto the scene behind,
@@ -353,12 +356,14 @@ def _stage(plate: Image.Image, ground: float, sheets: list[bytes], names: list[s
         if cut.ok:
             alpha = cut.alpha.resize((w_i, h_i), Image.Resampling.BILINEAR)
             shadow = alpha.filter(ImageFilter.GaussianBlur(16)).point(lambda v: int(v * 0.42))
-            frame.paste((12, 10, 16), (x0 - int(light_x * 22), y0 + 10), shadow)
+            for target in (plate, frame):  # the shadow falls on the scene behind: it moves with the plate
+                target.paste((12, 10, 16), (x0 - int(light_x * 22), y0 + 10), shadow)
         else:
             notes.append(f"{names[i]}: {cut.note}; shown as a card")
-            alpha = _card(frame, x0, y0, w_i, h_i, light)
+            alpha = _card(plate, x0, y0, w_i, h_i, light)
+            _card(frame, x0, y0, w_i, h_i, light)
         frame.paste(person, (x0, y0), alpha)
-        people.append(Person(names[i], (x0, y0, x0 + w_i, y0 + h_i), alpha))
+        people.append(Person(names[i], (x0, y0, x0 + w_i, y0 + h_i), alpha, person))
     return frame, people, notes
 
 

@@ -64,7 +64,7 @@ def _cut(rgb: Image.Image) -> Cutout:
     k = _WORK / H
     w, h = max(8, round(W * k)), _WORK
     small = np.ascontiguousarray(np.asarray(rgb.resize((w, h), Image.Resampling.BOX))[..., ::-1])  # BGR
-    found = faces.boxes_in(rgb, smallest=0.2)  # a portrait's face is a large part of it
+    found = faces.boxes_in(rgb, smallest=0.2) if faces.available() else []  # a portrait's face is a large part
     face = found[0] if found else None
     if face is not None:
         fx0, fy0, fx1, fy1 = (v * k for v in face)
@@ -94,9 +94,12 @@ def _cut(rgb: Image.Image) -> Cutout:
         mask[:, w - int(0.08 * w):] = cv2.GC_BGD
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     try:
+        # GrabCut seeds its colour models with k-means++ from OpenCV's per-thread generator: seeded here, the same
+        # portrait gives the same matte in any thread, process or order of calls.
+        cv2.setRNGSeed(0)
         cv2.grabCut(small, mask, None, bgd, fgd, 3, cv2.GC_INIT_WITH_MASK)
     except cv2.error as err:
-        return Cutout(None, face, f"the cut-out failed ({str(err).strip().splitlines()[-1][:80]})")
+        return Cutout(None, face, f"the cut-out failed ({(getattr(err, 'err', '') or 'OpenCV error')[:80]})")
     person = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
     person = cv2.morphologyEx(person, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(person, connectivity=8)

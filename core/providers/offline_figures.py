@@ -23,7 +23,8 @@ _HAIRS = [(40, 30, 25), (90, 56, 32), (160, 100, 50), (215, 170, 90), (120, 40, 
 _IRISES = [(92, 60, 35), (60, 110, 160), (70, 120, 70), (130, 100, 50)]
 _FURS = {"fox": (214, 110, 40), "wolf": (130, 130, 140), "cat": (150, 150, 155), "dog": (170, 120, 70),
          "bear": (120, 80, 50), "rabbit": (215, 205, 195), "mouse": (160, 150, 150)}
-_CREATURES = [("owl", ("owl", "bird")), ("robot", ("robot", "android", "automaton", "machine", "mech")),
+_CREATURES = [("owl", ("owl", "bird", "gull", "seagull", "pigeon", "sparrow", "robin", "parrot", "raven", "crow",
+                       "puffin", "heron", "hawk", "eagle")),  # any bird is drawn as the one bird there is ("robot", ("robot", "android", "automaton", "machine", "mech")),
               ("fox", ("fox",)), ("wolf", ("wolf",)), ("cat", ("cat", "kitten")), ("dog", ("dog", "puppy")),
               ("bear", ("bear",)), ("rabbit", ("rabbit", "bunny", "hare")), ("mouse", ("mouse", "rat"))]
 

@@ -22,6 +22,7 @@ from PIL import Image, PngImagePlugin
 KEY = "dailies:layers"
 NOTE_KEY = "dailies:note"
 VERSION = 1
+LIMIT = 900_000  # characters: under Pillow's MAX_TEXT_CHUNK (1 MiB), which a reader would otherwise refuse
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Person:
     name: str
     box: tuple[int, int, int, int]   # where the person's matte sits in the frame (may reach past its edges)
     alpha: Image.Image               # "L", the box's size
+    rgb: Image.Image | None = None   # the person alone, the box's size (else read from the frame, foreground and all)
 
 
 @dataclass
@@ -56,10 +58,16 @@ def encode(frame: Image.Image, layers: Layers | None, note: str = "") -> bytes:
     if layers is not None:
         doc = {"v": VERSION, "size": list(frame.size),
                "plate": _b64(layers.plate.convert("RGB"), "JPEG", quality=92),
-               "people": [{"name": p.name, "box": list(p.box), "alpha": _b64(p.alpha.convert("L"), "PNG")}
+               "people": [{"name": p.name, "box": list(p.box), "alpha": _b64(p.alpha.convert("L"), "PNG"),
+                           **({"rgb": _b64(p.rgb.convert("RGB"), "JPEG", quality=92)} if p.rgb is not None else {})}
                           for p in layers.people],
                "fore": _b64(layers.fore.convert("RGBA"), "PNG") if layers.fore is not None else None}
-        info.add_itxt(KEY, json.dumps(doc, separators=(",", ":")), zip=True)
+        text = json.dumps(doc, separators=(",", ":"))
+        if len(text) > LIMIT and doc["fore"]:  # Pillow will not read a text chunk over 1 MiB: keep the rest
+            doc["fore"] = None
+            text = json.dumps(doc, separators=(",", ":"))
+        if len(text) <= LIMIT:
+            info.add_itxt(KEY, text, zip=True)
     if note:
         info.add_itxt(NOTE_KEY, note, zip=False)
     buf = io.BytesIO()
@@ -83,7 +91,8 @@ def read(data: bytes) -> Layers | None:
         doc = json.loads(raw)
         if doc.get("v") != VERSION:
             return None
-        people = [Person(p["name"], tuple(int(v) for v in p["box"]), _img(p["alpha"])) for p in doc["people"]]
+        people = [Person(p["name"], tuple(int(v) for v in p["box"]), _img(p["alpha"]),
+                         _img(p["rgb"]).convert("RGB") if p.get("rgb") else None) for p in doc["people"]]
         return Layers(plate=_img(doc["plate"]).convert("RGB"), people=people,
                       fore=_img(doc["fore"]).convert("RGBA") if doc.get("fore") else None)
     except (ValueError, KeyError, TypeError, OSError):

@@ -92,7 +92,10 @@ def depth_frames(still, layers: Layers, path: Callable[[float], tuple[float, flo
         if cx1 <= cx0 or cy1 <= cy0:
             continue
         alpha = np.asarray(p.alpha.convert("L"))[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
-        sprite = _Sprite(key[cy0:cy1, cx0:cx1], alpha, (cx0, cy0))
+        # The person's own pixels when the keyframe kept them; else the frame's (with the foreground on them).
+        own = np.asarray(p.rgb.convert("RGB"))[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0] if p.rgb is not None \
+            and p.rgb.size == p.alpha.size else key[cy0:cy1, cx0:cx1]
+        sprite = _Sprite(own, alpha, (cx0, cy0))
         phase = ((seed >> (3 * i)) % 97) / 97 * 2 * math.pi + i * 2.1
         people.append((sprite, ((x0 + x1) / 2, y1), phase))
     fore = None
