@@ -144,34 +144,7 @@ LOOKS = {
     "courier": ("a reflective jacket", "a satchel of parcels"), "mechanic": ("grease-stained overalls", "a spanner"),
     "grandmother": ("a hand-knitted cardigan", "a basket"), "grandfather": ("a flat cap and waistcoat", "a walking stick"),
     "grandma": ("a hand-knitted cardigan", "a basket"), "grandpa": ("a flat cap and waistcoat", "a walking stick"),
-    "king": ("a velvet robe edged with ermine", "a crown"), "queen": ("a velvet gown edged with ermine", "a crown"),
-    "poet": ("a long scarf and a corduroy jacket", "a notebook of verses"), "dancer": ("a practice leotard", "ribbon shoes"),
-    "architect": ("a neat black jacket", "a roll of blueprints"), "sculptor": ("a clay-smeared smock", "a carving chisel"),
-    "tailor": ("a waistcoat bristling with pins", "a tape measure round the neck"), "potter": ("a clay-streaked apron", "a small glazed jug"),
-    "beekeeper": ("a white beekeeping veil and suit", "a smoker"), "botanist": ("a khaki field shirt", "a pressed-flower journal"),
-    "journalist": ("a rumpled raincoat", "a notepad and pen"), "reporter": ("a rumpled raincoat", "a notepad and pen"),
-    "violinist": ("a concert black waistcoat", "a violin"), "drummer": ("a sleeveless denim jacket", "a pair of drumsticks"),
-    "guitarist": ("a fringed jacket", "a guitar on a strap"), "magician": ("a tailcoat and a top hat", "a wand"),
-    "firefighter": ("a heavy turnout coat", "a helmet with a visor"), "postman": ("a postal uniform", "a mailbag"),
-    "postwoman": ("a postal uniform", "a mailbag"), "waiter": ("a crisp waistcoat", "a tray"),
-    "barista": ("a canvas barista apron", "a steaming cup"), "florist": ("a green apron", "an armful of flowers"),
-    "soldier": ("a worn field uniform", "a kit bag"), "guard": ("a guard's tunic", "a ring of keys"),
-    "monk": ("a plain wool habit", "a string of prayer beads"), "thief": ("a dark hooded jacket", "a sack of loot"),
-    "spy": ("a grey trench coat", "a tiny camera"), "cowboy": ("a leather vest and a wide hat", "a coiled lasso"),
-    "sheriff": ("a leather vest with a tin star", "a wide hat"), "samurai": ("lacquered armour", "a sheathed katana"),
-    "ninja": ("a dark wrapped outfit", "a coil of rope"), "mermaid": ("a shell necklace", "a trident"),
-    "fairy": ("a petal dress", "a tiny wand"), "elf": ("a leaf-green tunic", "a longbow"),
-    "hunter": ("a weathered hunting jacket", "a longbow"), "merchant": ("a rich brocade coat", "a purse of coins"),
-    "navigator": ("a sea coat", "a brass sextant"), "cartographer": ("an ink-stained coat", "a rolled map"),
-    "archaeologist": ("a dusty khaki shirt", "a small trowel and brush"), "diver": ("a wetsuit", "a diving mask"),
-    "climber": ("a windproof jacket", "a coil of climbing rope"), "surfer": ("a wetsuit", "a surfboard"),
-    "runner": ("a running vest", "a water bottle"), "boxer": ("a silk boxing robe", "boxing gloves"),
-    "clown": ("a patchwork costume", "a red nose"), "priest": ("a black cassock", "a small book"),
-    "healer": ("a herb-stained shawl", "a pouch of herbs"), "programmer": ("a hoodie", "a laptop"),
-    "hacker": ("a hoodie", "a laptop"), "mayor": ("a formal suit", "a chain of office"),
-    "grandson": ("a bright rain jacket", "a small backpack"), "granddaughter": ("a bright rain jacket", "a small backpack"),
-    "stargazer": ("a thick wool jumper", "a folded star chart"), "traveller": ("a patched wool coat", "a canvas satchel"),
-    "traveler": ("a patched wool coat", "a canvas satchel"),
+    "king": ("a fur-trimmed robe", "a crown"), "queen": ("a fur-trimmed gown", "a crown"),
     "prince": ("an embroidered doublet", "a circlet"), "princess": ("an embroidered gown", "a circlet"),
 }
 ANIMALS = {"fox", "owl", "cat", "dog", "wolf", "bear", "rabbit", "hare", "mouse", "deer", "badger", "otter", "raven",
@@ -183,107 +156,8 @@ ANIMALS = {"fox", "owl", "cat", "dog", "wolf", "bear", "rabbit", "hare", "mouse"
            "cow", "mole", "beaver", "lamb"}
 BIRDS = {"owl", "raven", "crow", "hawk", "eagle", "phoenix", "duck", "goose", "swan", "penguin", "parrot", "robin",
          "sparrow", "pigeon", "gull", "seagull", "heron", "puffin", "pelican", "hen", "chicken", "rooster"}
-SWIMMERS = {"whale", "dolphin", "shark", "fish"}
+SWIMMERS = {"whale", "dolphin", "shark", "octopus", "turtle", "frog", "fish"}
 MACHINES = {"robot", "android", "cyborg", "golem"}
-# An animal's coat and limbs, by kind (fur and paws for the rest); birds keep "bird" for the figure drawer.
-COATS = {**{b: ("soft, layered bird feathers", "wings") for b in BIRDS},
-         **{k: ("smooth, glistening skin", "fins") for k in SWIMMERS},
-         "octopus": ("soft, speckled skin", "curling tentacles"), "frog": ("smooth, damp skin", "webbed feet"),
-         "toad": ("bumpy, damp skin", "webbed feet"), "dragon": ("overlapping scales", "clawed feet"),
-         "turtle": ("a domed shell over scaly skin", "stubby flippers"),
-         "tortoise": ("a domed shell over scaly skin", "stubby clawed feet"),
-         "elephant": ("wrinkled grey hide", "a long curling trunk and broad feet"),
-         **{k: ("a {texture} coat", "hooves") for k in ("horse", "pony", "goat", "deer", "giraffe", "zebra")},
-         "sheep": ("thick curly wool", "hooves"), "pig": ("bristly pink skin", "trotters"),
-         "unicorn": ("a shining white coat", "hooves"), "bee": ("a fuzzy striped body", "small quick wings"),
-         "butterfly": ("a slender body", "patterned wings"), "spider": ("a round, fuzzy body", "eight careful legs"),
-         "snail": ("a spiral shell", "a soft, slow foot"), "monkey": ("{texture} fur", "nimble hands"),
-         "gorilla": ("{texture} dark fur", "big, gentle hands"), "bat": ("{texture} fur", "leathery wings"),
-         "griffin": ("feathers that run into a lion's coat", "taloned forefeet")}
-# What an animal or a machine wears, when its role is not one of LOOKS (a "detective cat" wears the detective's).
-ACCESSORIES = {"cat": "a red collar with a small bell", "dog": "a tartan collar", "fox": "a green neckerchief",
-               "owl": "a pair of small round spectacles", "rabbit": "a blue waistcoat", "hare": "a blue waistcoat",
-               "mouse": "a thimble worn as a helmet", "bear": "a knitted scarf", "wolf": "a leather collar",
-               "badger": "a striped scarf", "otter": "a woollen hat", "pigeon": "a message tube on one leg",
-               "parrot": "a tiny gold earring", "penguin": "a bow tie", "dragon": "a golden band on one horn",
-               "hedgehog": "a tiny backpack", "squirrel": "an acorn-cap hat", "raven": "a silver ring on one leg",
-               "crow": "a silver ring on one leg", "frog": "a small crown", "duck": "a sailor's collar",
-               "robot": "an antenna with a blinking tip", "android": "a seam of light along the jaw",
-               "cyborg": "a glowing blue eyepiece", "golem": "a rune glowing on the chest"}
-# What a role does with its prop, for a scene's action ("Marco raises the camera").
-PROP_USE = {
-    "photographer": "raises the camera", "astronomer": "sweeps the sky with the telescope",
-    "astronaut": "taps the old mission patch", "clockmaker": "winds a pocket watch", "fisherman": "mends the net",
-    "fisherwoman": "mends the net", "fisher": "mends the net", "baker": "dusts the flour from the apron",
-    "chef": "stirs the copper pan", "detective": "jots a line in the notebook", "painter": "sketches the moment",
-    "artist": "sketches the moment", "musician": "plays a few soft notes", "singer": "hums the tune",
-    "keeper": "raises the storm lantern", "knight": "sets down the sword", "wizard": "taps the staff on the ground",
-    "witch": "leans on the broom", "writer": "scribbles in the notebook", "poet": "reads a verse aloud",
-    "pilot": "pulls the goggles down", "captain": "checks the horizon", "sailor": "coils the rope",
-    "pirate": "raises the spyglass", "explorer": "checks the compass", "ranger": "scans the distance with binoculars",
-    "gardener": "pats down the soil", "farmer": "leans on the pitchfork", "teacher": "closes the book",
-    "librarian": "shelves the last book", "shepherd": "leans on the crook", "grandmother": "sets down the basket",
-    "grandma": "sets down the basket", "grandfather": "leans on the walking stick",
-    "grandpa": "leans on the walking stick", "doctor": "tucks away the stethoscope",
-    "inventor": "tightens a last screw on the gadget", "engineer": "wipes the wrench clean",
-    "mechanic": "wipes the spanner clean", "blacksmith": "sets down the hammer", "carpenter": "planes a last edge smooth",
-    "violinist": "tucks the violin under the chin", "guitarist": "strums the guitar", "magician": "flicks the wand",
-    "stargazer": "unfolds the star chart", "navigator": "sights along the sextant", "spy": "snaps a quick picture",
-    "robot": "blinks the antenna", "beekeeper": "puffs the smoker", "architect": "unrolls the blueprints",
-}
-# A concept's key things, for the last scene's action, a line and the closing narration; the first whose words the
-# concept uses wins, its words other than the characters' nouns first ("a stargazer mends a boat": the boat).
-MOTIFS = [
-    (("star", "stars", "stargazing", "stargazer", "telescope", "astronomy", "astronomer", "constellation",
-      "constellations", "comet", "meteor"),
-     "{a} and {b} look up at the stars", "Look up. There, the brightest one.",
-     "And the stars came out over {place_short}."),
-    (("storm", "stormy", "thunder", "lightning", "hurricane", "gale"),
-     "{a} and {b} watch the storm blow itself out", "Steady now. The storm will pass.",
-     "And the storm blew itself out over {place_short}."),
-    (("fish", "fishing", "net", "nets"),
-     "{a} and {b} cast a line and wait for a bite", "Patience. The fish will come.",
-     "And the first fish came up shining."),
-    (("boat", "boats", "sail", "sailing", "ship"),
-     "{a} and {b} push the boat out onto the water", "She floats. I told you she would.",
-     "And the boat rode out across the water."),
-    (("bake", "baking", "bakery", "bakers", "baker", "bread", "cake", "cakes", "oven", "pastry"),
-     "{a} and {b} pull a tray of warm bread from the oven", "Smell that? Fresh bread.",
-     "And the smell of warm bread drifted over {place_short}."),
-    (("paint", "painting", "paints", "painter", "brush", "canvas"),
-     "{a} and {b} stand back and look at the finished painting", "Every colour has its place.",
-     "And the painting glowed in the last of the light."),
-    (("theft", "thief", "stolen", "steal", "clue", "clues", "mystery", "detective", "solve", "solves"),
-     "{a} and {b} hold up the missing clue", "There. That is what we missed.",
-     "And the mystery was solved at last."),
-    (("music", "musician", "song", "songs", "sing", "singer", "tune", "violin", "guitar", "band"),
-     "{a} plays a tune while {b} listens", "Play it again. Slower this time.",
-     "And the tune drifted over {place_short}."),
-    (("photograph", "photographs", "photo", "photos", "photographer", "camera", "picture", "pictures"),
-     "{a} and {b} look through the day's photographs", "Hold still. This one is worth keeping.",
-     "And the last photograph caught the light just right."),
-    (("sunset", "dusk", "twilight"),
-     "{a} and {b} watch the sun sink low", "We made it. Just in time.",
-     "And the sun slipped down behind {place_short}."),
-    (("kite", "kites"),
-     "{a} and {b} let the wind lift the kite high", "Let it go. The wind knows the way.",
-     "And the wind carried them home over {place_short}."),
-    (("rain", "rainy", "drizzle", "umbrella"),
-     "{a} and {b} shelter from the rain and listen to it fall", "Listen. Even the rain keeps time.",
-     "And the rain eased over {place_short}."),
-    (("snow", "snowed", "snowy", "frozen", "ice", "winter", "blizzard"),
-     "{a} and {b} watch the snow settle", "Look. Everything is new again.",
-     "And the snow settled softly over {place_short}."),
-    (("clock", "clocks", "clockmaker", "gears", "watch"),
-     "{a} and {b} listen to every clock strike the hour", "Hear that? Right on time.",
-     "And every clock struck the hour together."),
-    (("garden", "flower", "flowers", "seeds", "plant", "grow"),
-     "{a} and {b} kneel among the first flowers", "Look. It grew after all.",
-     "And the garden opened in the evening light."),
-    (("rocket", "rockets", "spaceship", "orbit", "planet", "space", "moon"),
-     "{a} and {b} watch the sky where the rockets rise", "One day, up there. Together.",
-     "And far above, the sky went on forever."),
-]
 THINGS = {"kite", "lantern", "teapot", "scarecrow", "snowman", "puppet", "doll", "toy", "balloon", "star", "moon"}
 
 
@@ -362,23 +236,7 @@ PLACE_NOUNS = {
     "swamp", "tower", "lighthouse", "museum", "theatre", "theater", "circus", "factory", "lab", "laboratory",
     "attic", "cellar", "bridge", "rooftops", "sky", "clouds", "tundra", "arctic", "canyon", "reef", "train",
     "rooftop", "observatory", "studio", "bakery", "deck", "coast", "hill", "hills", "pass", "dunes", "square",
-    "quay", "dock", "docks", "pier", "shore", "bay", "cliff", "cliffs", "glacier", "pond", "stream", "alley",
-    "alleyway", "road", "lane", "path", "trail", "roof", "plaza", "courtyard", "temple", "church", "cathedral",
-    "shop", "cafe", "diner", "restaurant", "tavern", "inn", "hotel", "apartment", "office", "classroom",
-    "hospital", "orchard", "grove", "vineyard", "prairie", "plains", "savanna", "marsh", "moor", "moors", "heath",
-    "glen", "fjord", "volcano", "crater", "asteroid", "galaxy", "spaceship", "submarine", "airport", "subway",
-    "metro", "tunnel", "mine", "ruins", "pyramid", "maze", "labyrinth", "zoo", "aquarium", "barn", "stable",
-    "greenhouse", "bedroom", "hall", "cabin", "hut", "camp", "fair", "carnival", "rink", "stadium", "arena",
-    "countryside", "wilderness", "rainforest", "oasis", "sands", "iceberg", "peak", "peaks", "waterfront",
-    "boulevard", "avenue", "neighbourhood", "neighborhood", "suburb", "junkyard", "scrapyard", "lagoon", "canal",
-    "wharf", "marina", "jetty", "clearing", "glade", "woodland", "pasture", "highlands", "mesa", "dune",
 }
-# Place nouns that are as often a thing the characters act on ("mend a boat", "race home"): a place only after
-# a preposition ("on a boat"), never when found on their own.
-OBJECT_PLACES = {"boat", "ship", "train", "moon", "sky", "clouds", "bridge", "tower", "home", "house", "planet",
-                 "station", "space", "river", "field", "lab", "fair", "camp", "mine", "pass", "path", "road",
-                 "hall", "stable", "maze", "roof", "spaceship", "submarine", "square", "deck"}
-POSSESSIVES = ("a", "an", "the", "her", "his", "their", "its", "our", "my", "your")
 
 
 DEFAULT_PLACE = "a quiet valley at the edge of town"
@@ -422,39 +280,13 @@ def _bare(place: str) -> str:
     return " ".join(words[1:]) if len(words) > 1 and words[0].lower() in ("a", "an", "the") else place
 
 
-def _place_short(bare: str) -> str:
-    """The place's short form, its head noun with the place nouns right before it: "quiet valley at the edge of
-    town" -> "the valley", "snowed-in mountain village" -> "the mountain village", "Paris" -> "Paris"."""
-    words = bare.split()
-    if words[0][:1].isupper():
-        return bare  # a proper name: "Paris", "Blackwater Bay"
-    group: list[str] = []
-    for w in words:  # the first noun group: "rooftop under the night sky" -> "rooftop"
-        if w.lower() in STOP or w.lower() in PLACE_PREPS or w.lower() in ("by", "beside", "past"):
-            break
-        group.append(w)
-    head = max((i for i, w in enumerate(group) if w.lower() in PLACE_NOUNS), default=None)
-    if head is None:
-        anywhere = next((w for w in words if w.lower() in PLACE_NOUNS), None)
-        return f"the {anywhere or (group or words)[-1]}"
-    first = head
-    while first > 0 and group[first - 1].lower() in PLACE_NOUNS and head - first < 1:
-        first -= 1  # "harbour town", "city street": one place noun in front at most
-    return "the " + " ".join(group[first:head + 1])
-
-
 def find_place(concept: str) -> str:
-    """The concept's place: a phrase after a preposition that ends in a place noun (the last such wins), or one
-    that holds one, or a proper name ("in Paris"); then a place noun with its article anywhere ("cross a harbour
-    town"); DEFAULT_PLACE when there is none (the planner then infers one from the concept's other words)."""
+    """The place phrase after a preposition; one that ends in a place noun wins over any other."""
     phrases = _place_phrases(concept)
     for phrase in reversed(phrases):
-        if phrase.split()[-1].lower() in PLACE_NOUNS:
+        if phrase.split()[-1] in PLACE_NOUNS:
             return phrase
-    for phrase in phrases:
-        if any(w.lower() in PLACE_NOUNS for w in phrase.split()) or phrase[:1].isupper():
-            return phrase
-    return next(iter(_noun_places(concept)), DEFAULT_PLACE)
+    return phrases[0] if phrases else DEFAULT_PLACE
 
 
 def _place_phrases(concept: str) -> list[str]:
@@ -462,48 +294,17 @@ def _place_phrases(concept: str) -> list[str]:
     phrases = []
     for i, tok in enumerate(tokens):
         if tok.lower() in PLACE_PREPS and i + 1 < len(tokens):
-            rest = [(k, t) for k, t in enumerate(tokens[i + 1:i + 7], start=i + 1)]
-            while rest and rest[0][1].lower() in STOP:
+            rest = [t for t in tokens[i + 1:i + 7]]
+            while rest and rest[0].lower() in STOP:
                 rest.pop(0)
             place = []
-            for k, t in rest:
-                if t.lower() in STOP or t.lower() in PLACE_PREPS or _is_character_word(t):
+            for t in rest:
+                if t.lower() in STOP or t.lower() in PLACE_PREPS:
                     break
-                proper = t[:1].isupper() and k > 0 and t.lower() not in PLACE_NOUNS
-                place.append(t if proper else t.lower())
+                place.append(t.lower())
             if place:
                 phrases.append(" ".join(place))
     return phrases
-
-
-def _is_character_word(tok: str) -> bool:
-    low = tok.lower()
-    return low not in PLACE_NOUNS and (low in CHARACTER_NOUNS or low.rstrip("s") in CHARACTER_NOUNS)
-
-
-def _noun_places(concept: str) -> list[str]:
-    """Place nouns with their article and up to two adjectives, wherever they are: "cross a harbour town" ->
-    "harbour town". Not a noun that modifies a character ("a lighthouse keeper", "a street musician")."""
-    tokens = _words(concept)
-    out = []
-    i = 0
-    while i < len(tokens):
-        low = tokens[i].lower()
-        if low not in PLACE_NOUNS or low in OBJECT_PLACES:
-            i += 1
-            continue
-        end = i
-        while end + 1 < len(tokens) and tokens[end + 1].lower() in PLACE_NOUNS:
-            end += 1
-        after = tokens[end + 1] if end + 1 < len(tokens) else ""
-        start = i
-        while start > 0 and i - start < 2 and tokens[start - 1].lower() not in POSSESSIVES + tuple(STOP) \
-                and tokens[start - 1].lower() not in PLACE_PREPS and not _is_character_word(tokens[start - 1]):
-            start -= 1
-        if start > 0 and tokens[start - 1].lower() in POSSESSIVES and not (after and _is_character_word(after)):
-            out.append(" ".join(t.lower() for t in tokens[start:end + 1]))
-        i = end + 1
-    return out
 
 
 def pick_palette(concept: str) -> list[str]:
@@ -534,42 +335,29 @@ def _article(words: str) -> str:
     return "an" if words[:1].lower() in "aeiou" else "a"
 
 
-def look_role(role: str, adjs: list[str]) -> str:
-    """The role whose look (LOOKS) and prop use a character takes: its own, or an adjective that is a role ("a
-    detective cat" dresses as a detective); "" when neither has one."""
-    return role if role in LOOKS else next((a for a in adjs if a in LOOKS), "")
-
-
 def describe(name: str, role: str, adjs: list[str], style: str, palette: list[str], rng: random.Random, *,
              person: bool | None = None) -> str:
     """A frozen visual description of 80+ words; every image prompt quotes it verbatim. `person`: a human (a
     character with a photo always is); None decides from the role."""
     kind = role or "wanderer"
     eyes, texture, shape = rng.choice(EYES), rng.choice(TEXTURES), rng.choice(SHAPES)
-    dressed = look_role(kind, adjs)
-    garment, prop = LOOKS[dressed] if dressed else (rng.choice(GARMENTS), "a small keepsake")
+    garment, prop = LOOKS.get(kind, (rng.choice(GARMENTS), "a small keepsake"))
     mood = ", ".join(adjs) if adjs else "quietly determined"
     tones = (f"{colour_name(palette[1])}, {colour_name(palette[2])} and {colour_name(palette[3])} tones, with one bright "
              f"{colour_name(palette[-2])} accent that makes the silhouette easy to spot in every scene")
     animal = kind in ANIMALS and person is not True
     machine = kind in MACHINES and person is not True
     thing = kind in THINGS and person is not True
-    if thing:
-        shape = "a light, simple shape"
-    # What it wears: its role's look ("a detective cat": the trench coat), its own accessory, or a plain garment.
-    worn = f"wears {garment} in {tones}, and carries {prop}" if dressed else \
-        f"wears {ACCESSORIES[kind]}, with markings in {tones}" if kind in ACCESSORIES else \
-        f"has markings in {tones}" if kind in SWIMMERS else f"wears {garment} in {tones}"
     if animal:
-        coat, limbs = COATS.get(kind, ("{texture} fur", "paws"))
-        body = (f"{name} has {eyes} eyes set in an expressive face, {coat.format(texture=texture)} with clear "
-                f"markings, and {limbs} that are always busy, touching things to understand them. {name} {worn}. ")
-    elif machine and kind == "golem":
-        body = (f"{name} has two glowing {eyes} eyes deep in a face of rough stone carved with runes, and heavy "
-                f"stone hands that are always busy, touching things to understand them. {name} {worn}. ")
+        coat, limbs = ("feathers", "wings") if kind in BIRDS else ("smooth, glistening skin", "fins") \
+            if kind in SWIMMERS else ("fur", "paws")
+        body = (f"{name} has {eyes} eyes set in an expressive face, {texture} {coat} with clear markings, and "
+                f"{limbs} that are always busy, touching things to understand them. "
+                f"{name} wears {garment if kind not in LOOKS else 'a small scarf'} in {tones}. ")
     elif machine:
         body = (f"{name} has two glowing {eyes} lenses for eyes, riveted plating with a soft sheen, and jointed "
-                f"metal hands that are always busy, touching things to understand them. {name} {worn}. ")
+                f"hands that are always busy, touching things to understand them. {name} has a painted panel in "
+                f"{tones}. ")
     elif thing:
         body = (f"{name} has a painted face with {eyes} eyes and a wide, honest smile, and a body that bobs and "
                 f"tilts to show feeling. {name} is decorated in {tones}. ")
@@ -618,14 +406,13 @@ def plan_offline(concept: str, labels: list[str], scenes: int | None, style: str
         chars.append(f)
     if not labels:
         chars = found[:3] or [("Wren", "traveller", ["curious"])]
-    if len(chars) == 1:  # a story of two: one photo or one character still gets someone to meet
-        chars.append(("Pip" if chars[0][0] != "Pip" else "Wren", "companion", ["loyal"]))
+    if len(chars) == 1 and not labels:
+        chars.append(("Pip", "companion", ["loyal"]))
     place = find_place(concept)
     if place == DEFAULT_PLACE:  # no place phrase: the concept's words (or its people) still hint at one
         place = infer_place(concept, [r for _, r, _ in chars])
     bare = _bare(place)
-    short = _place_short(bare)  # "the valley", "the harbour town", "Paris"
-    motif = _motif(concept, [r for _, r, _ in chars])
+    head = next((w for w in bare.split() if w in PLACE_NOUNS), bare.split()[-1])  # "rooftop under the sky": rooftop
     n_scenes = scenes or (3 if len(concept.split()) < 12 else 4)
     n_scenes = max(1, min(n_scenes, MAX_SCENES))
 
@@ -636,7 +423,6 @@ def plan_offline(concept: str, labels: list[str], scenes: int | None, style: str
                             personality_cues=(a or ["curious"]) + [rng.choice(["brave", "playful", "careful", "kind"])])
                   for n, r, a in chars]
     names = [c.name for c in characters]
-    uses = {n: PROP_USE.get(look_role(r, a), "") for n, r, a in chars}
     cameras = CAMERAS[:]
     rng.shuffle(cameras)
     beats = _beats_for(n_scenes)
@@ -646,32 +432,19 @@ def plan_offline(concept: str, labels: list[str], scenes: int | None, style: str
         a = names[(i - 1) % len(names)] if i == 1 else names[0]
         b = names[1] if len(names) > 1 else names[0]
         present = [a] if i == 1 or len(names) == 1 else names[:3]
-        fmt = {"a": a, "b": b, "place": bare if bare[:1].isupper() else f"The {bare}", "place_short": short}
-        when = _time_of_day(i, n_scenes, f"{concept} {place}")
-        dialogue = list(DIALOGUE.get(title, DIALOGUE["Detour"]))
-        if title == "Homecoming":  # the concept's own things close the film: the stars, the camera, the bread
-            if motif:
-                action = motif[0]
-            user = b if uses.get(b) and b != a else a if uses.get(a) else ""
-            if user and uses[user].split()[0] not in action.split():  # not "plays a tune, and plays..."
-                action = f"{action}, and {user} {uses[user]}"
-            close = motif[2] if motif else "And the night settled softly over {place_short}." if "night" in when \
-                else "And the light turned gold over {place_short}."
-            dialogue = [(k, close if k == "N" else text, how) for k, text, how in dialogue]
-            if motif:
-                dialogue = [(k, f"{text} {motif[1]}" if k == "A" else text, how) for k, text, how in dialogue]
+        fmt = {"a": a, "b": b, "place": f"The {bare}", "place_short": f"the {head}"}
         who = {"N": NARRATOR, "A": a, "B": b if b in present else a}
-        lines = [Line(speaker=who[k], text=_capital(text.format(**fmt, action=_sentence(action.format(**fmt)))),
-                      delivery=how) for k, text, how in dialogue]
+        lines = [Line(speaker=who[k], text=text.format(**fmt, action=_sentence(action.format(**fmt))),
+                      delivery=how) for k, text, how in DIALOGUE.get(title, DIALOGUE["Detour"])]
         scene_list.append(Scene(
-            scene_id=i, title=title, description=_capital(desc.format(**fmt)), characters_present=present,
-            setting=f"{place}, {when}", camera=cameras[(i - 1) % len(cameras)],
+            scene_id=i, title=title, description=desc.format(**fmt), characters_present=present,
+            setting=f"{place}, {_time_of_day(i, n_scenes, f'{concept} {place}')}", camera=cameras[(i - 1) % len(cameras)],
             mood=mood, action=action.format(**fmt),
             duration_seconds=max(5, min(MAX_SECONDS, math.ceil(lines_seconds(lines)))),
             transition="cut",  # transitions are the editor's choice (Shooting); a plain cut keeps every frame
             lines=lines,
         ))
-    title = _title(concept, names, short)
+    title = _title(concept, names, head)
     return StoryPlan(title=title, logline=concept.strip().rstrip(".") + ".", style=style, aspect_ratio=aspect_ratio,
                      palette=palette, characters=characters, scenes=scene_list)
 
@@ -711,29 +484,7 @@ def _time_of_day(i: int, n: int, concept: str) -> str:
     return f"{when} {weather}".strip()
 
 
-def _title(concept: str, names: list[str], short: str) -> str:
+def _title(concept: str, names: list[str], head: str) -> str:
     if len(names) >= 2:
         return f"{names[0]} and {names[1]}"
-    return f"{names[0]} of {_title_case(short)}"
-
-
-def _capital(text: str) -> str:
-    """Every sentence starts with a capital: a line may begin with a place ("the rooftop...") or a lowercase name."""
-    return re.sub(r"(^|[.!?] )([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
-
-
-def _word_set(text: str) -> set[str]:
-    """The words of a text, lowercase, hyphenated ones also in parts ("snowed-in": snowed-in, snowed, in)."""
-    words = {w.lower() for w in _words(text)}
-    return words | {part for w in words for part in w.split("-") if part}
-
-
-def _motif(concept: str, roles: list[str]) -> tuple[str, str, str] | None:
-    """The concept's key thing (MOTIFS): its words other than the characters' nouns first, then those."""
-    words = _word_set(concept)
-    nouns = {r for r in roles} | {f"{r}s" for r in roles}
-    for pool in (words - nouns, words):
-        for keys, home, line, close in MOTIFS:
-            if pool & set(keys):
-                return home, line, close
-    return None
+    return f"{names[0]} of the {_title_case(head)}"
